@@ -1,0 +1,68 @@
+//! The one place where the routes are assembled and wrapped in their layers.
+
+use axum::{
+    Router,
+    extract::Request,
+    http::{HeaderValue, Method, header},
+    middleware::{from_fn, from_fn_with_state},
+};
+use tower::util::option_layer;
+use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+use crate::{
+    AppState,
+    http::{self, auth, request_id},
+    routes::{self, API_PREFIX},
+};
+
+/// The whole application. Every runtime (HTTP server, Lambda, Shuttle, tests) serves this.
+pub fn router(state: AppState) -> Router {
+    let api = routes::api_router().route_layer(from_fn_with_state(state.clone(), http::schema_gate));
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let id = req.extensions().get::<request_id::RequestId>().map(|id| id.as_str().to_owned()).unwrap_or_default();
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO))
+        // Failures are logged with their cause by `log_errors`, once.
+        .on_failure(());
+    let app = Router::new()
+        .merge(routes::health::router())
+        .merge(routes::docs::router(&state.config.base_path))
+        .nest(API_PREFIX, api)
+        .fallback(http::not_found_fallback)
+        .layer(from_fn_with_state(state.clone(), auth::require_token_for_writes))
+        .layer(from_fn_with_state(state.clone(), http::timeout))
+        .layer(from_fn(http::method_not_allowed_problem))
+        .layer(from_fn(http::log_errors))
+        .layer(option_layer(cors(&state.config.cors_allowed_origins)))
+        .layer(trace)
+        .layer(from_fn(request_id::request_id))
+        .with_state(state.clone());
+    let base = &state.config.base_path;
+    if base.is_empty() {
+        app
+    } else {
+        // Prefixed paths (an API Gateway stage, an ingress prefix) and bare ones (probes
+        // that hit the container directly) both reach the same routes.
+        Router::new().nest_service(base, app.clone()).fallback_service(app)
+    }
+}
+
+/// CORS only when origins are configured: otherwise browsers get the same-origin default.
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let layer = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, request_id::X_REQUEST_ID.clone()])
+        .expose_headers([header::LOCATION, header::ETAG, request_id::X_REQUEST_ID.clone()]);
+    Some(layer)
+}

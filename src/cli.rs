@@ -1,0 +1,47 @@
+//! The command line: the binary is its own ops toolkit.
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "anyport", version, about = "Tweets, users and files API: one router, many runtimes.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default command).
+    Serve {
+        /// Which runtime serves the router; by default Lambda when AWS_LAMBDA_RUNTIME_API
+        /// is set, else HTTP.
+        #[arg(long, value_enum)]
+        runtime: Option<Runtime>,
+    },
+    /// Apply database migrations, then exit.
+    Migrate,
+    /// Insert demo rows that are missing (safe to run repeatedly).
+    Seed,
+    /// Wait until the database and storage answer; non-zero exit on timeout.
+    Ready {
+        /// Seconds to wait before giving up.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// GET /healthz on the local port; exit code for a container HEALTHCHECK.
+    Healthcheck {
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Print the effective configuration, secrets redacted.
+    Config,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Runtime {
+    Http,
+    Lambda,
+}

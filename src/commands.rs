@@ -1,0 +1,80 @@
+//! The CLI's commands other than `serve`.
+
+use std::{
+    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+use crate::{AppState, config::Config, routes::health::check_all};
+
+pub async fn migrate(state: &AppState) -> anyhow::Result<()> {
+    state.db.migrate().await.context("migrations failed")?;
+    println!("migrations applied ({:?})", state.db.kind());
+    Ok(())
+}
+
+pub async fn seed(state: &AppState) -> anyhow::Result<()> {
+    let added = crate::db::seed::seed(&state.db).await.context("seeding failed (has `anyport migrate` run?)")?;
+    println!("seed: {added} rows added");
+    Ok(())
+}
+
+/// Polls the dependencies until all are ready or `timeout` passes.
+pub async fn ready(state: &AppState, timeout: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let checks = check_all(state).await;
+        if checks.database == "ok" && checks.storage == "ok" {
+            println!("ready: database ok, storage ok");
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "not ready after {}s: database {}, storage {}",
+                timeout.as_secs(),
+                checks.database,
+                checks.storage
+            );
+        }
+        eprintln!("waiting: database {}, storage {}", checks.database, checks.storage);
+        tokio::time::sleep(Duration::from_millis(500).min(deadline - Instant::now())).await;
+    }
+}
+
+/// A minimal HTTP/1.1 GET of `/healthz` on the local port: no client library, so it works
+/// in the smallest image.
+pub async fn healthcheck(config: &Config, timeout: Duration) -> anyhow::Result<()> {
+    let host = match config.host {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let addr = SocketAddr::new(host, config.port);
+    let status = tokio::time::timeout(timeout, get_status(addr))
+        .await
+        .with_context(|| format!("no answer from {addr} within {}s", timeout.as_secs()))??;
+    if status != 200 {
+        bail!("GET http://{addr}/healthz answered {status}");
+    }
+    println!("healthy");
+    Ok(())
+}
+
+async fn get_status(addr: SocketAddr) -> anyhow::Result<u16> {
+    let mut stream = TcpStream::connect(addr).await.with_context(|| format!("cannot connect to {addr}"))?;
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nUser-Agent: anyport-healthcheck\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut head = [0u8; 64];
+    let n = stream.read(&mut head).await?;
+    let line = std::str::from_utf8(&head[..n]).unwrap_or_default();
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .with_context(|| format!("not an HTTP response: {line:?}"))
+}

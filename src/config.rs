@@ -1,0 +1,375 @@
+//! Typed configuration, read once from the environment (and `.env`) and validated at startup.
+
+use std::{collections::HashMap, net::IpAddr, path::PathBuf, time::Duration};
+
+use crate::secret::{Secret, redact_url};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/anyport.db";
+const MIB: u64 = 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Postgres,
+    Sqlite,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    pub url: Secret<String>,
+    pub kind: DatabaseKind,
+    pub max_connections: u32,
+    /// How long a request waits for a connection before it gets 503: short, so that an
+    /// outage is reported quickly instead of piling up requests.
+    pub acquire_timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageConfig {
+    Local { dir: PathBuf },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: IpAddr,
+    pub port: u16,
+    pub app_env: AppEnv,
+    pub log_format: LogFormat,
+    pub database: DatabaseConfig,
+    pub migrate_on_start: bool,
+    pub storage: StorageConfig,
+    pub max_upload_bytes: u64,
+    pub max_json_bytes: usize,
+    pub api_token: Option<Secret<String>>,
+    pub allow_anonymous_writes: bool,
+    /// Normalised: empty, or `/segment[/segment…]` without a trailing slash.
+    pub base_path: String,
+    pub cors_allowed_origins: Vec<String>,
+    pub shutdown_timeout: Duration,
+    pub request_timeout: Duration,
+}
+
+/// A configuration mistake, naming the variable so the operator knows what to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn invalid(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError { var, message: message.into() }
+}
+
+/// Where variables come from: the process environment in production, a map in tests.
+pub struct Vars {
+    lookup: Box<dyn Fn(&str) -> Option<String>>,
+}
+
+impl Vars {
+    pub fn from_env() -> Self {
+        Self { lookup: Box::new(|k| std::env::var(k).ok()) }
+    }
+
+    pub fn from_map(map: HashMap<String, String>) -> Self {
+        Self { lookup: Box::new(move |k| map.get(k).cloned()) }
+    }
+
+    /// The value, with surrounding whitespace removed; empty counts as unset.
+    fn get(&self, var: &str) -> Option<String> {
+        (self.lookup)(var).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    }
+
+    fn parse<T: std::str::FromStr>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.get(var) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|e| invalid(var, format!("{v:?}: {e}"))),
+        }
+    }
+
+    fn flag(&self, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(var).map(|v| v.to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
+            Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
+            Some(v) => Err(invalid(var, format!("{v:?} is not a boolean (true/false)"))),
+        }
+    }
+
+    fn secs(&self, var: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        let secs: u64 = self.parse(var, default)?;
+        if secs == 0 {
+            return Err(invalid(var, "must be at least 1 second"));
+        }
+        Ok(Duration::from_secs(secs))
+    }
+}
+
+impl Config {
+    /// Loads `.env` when present (never overriding real environment variables), then reads
+    /// the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Self::from_vars(&Vars::from_env())
+    }
+
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
+        let app_env = match vars.get("APP_ENV").as_deref() {
+            None | Some("development" | "dev" | "test") => AppEnv::Development,
+            Some("production" | "prod") => AppEnv::Production,
+            Some(other) => return Err(invalid("APP_ENV", format!("{other:?}: use development or production"))),
+        };
+        let log_format = match vars.get("LOG_FORMAT").as_deref() {
+            None if app_env == AppEnv::Production => LogFormat::Json,
+            None | Some("pretty" | "text") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(invalid("LOG_FORMAT", format!("{other:?}: use pretty or json"))),
+        };
+        let on_lambda = vars.get("AWS_LAMBDA_RUNTIME_API").is_some();
+        let database = database_config(vars, on_lambda)?;
+        let migrate_on_start = vars.flag("MIGRATE_ON_START", database.kind == DatabaseKind::Sqlite)?;
+        let api_token = vars.get("API_TOKEN").map(Secret::new);
+        let allow_anonymous_writes = vars.flag("ALLOW_ANONYMOUS_WRITES", false)?;
+        if app_env == AppEnv::Production && api_token.is_none() && !allow_anonymous_writes {
+            return Err(invalid(
+                "API_TOKEN",
+                "APP_ENV=production needs API_TOKEN for writes (or ALLOW_ANONYMOUS_WRITES=true to accept anonymous writes)",
+            ));
+        }
+        let max_upload_bytes: u64 = vars.parse("MAX_UPLOAD_BYTES", 100 * MIB)?;
+        if max_upload_bytes == 0 {
+            return Err(invalid("MAX_UPLOAD_BYTES", "must be at least 1"));
+        }
+        let max_json_bytes: usize = vars.parse("MAX_JSON_BYTES", 64 * 1024)?;
+        if !(64..=16 * MIB as usize).contains(&max_json_bytes) {
+            return Err(invalid("MAX_JSON_BYTES", "must be between 64 and 16777216"));
+        }
+        Ok(Self {
+            host: vars.parse("HOST", IpAddr::from([0, 0, 0, 0]))?,
+            port: vars.parse("PORT", 8080)?,
+            app_env,
+            log_format,
+            database,
+            migrate_on_start,
+            storage: storage_config(vars)?,
+            max_upload_bytes,
+            max_json_bytes,
+            api_token,
+            allow_anonymous_writes,
+            base_path: base_path(vars.get("BASE_PATH"))?,
+            cors_allowed_origins: cors_origins(vars.get("CORS_ALLOWED_ORIGINS"))?,
+            shutdown_timeout: vars.secs("SHUTDOWN_TIMEOUT_SECS", 25)?,
+            request_timeout: vars.secs("REQUEST_TIMEOUT_SECS", 30)?,
+        })
+    }
+
+    /// The effective configuration as `KEY=value` lines, secrets redacted.
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        let StorageConfig::Local { dir } = &self.storage;
+        vec![
+            ("HOST", self.host.to_string()),
+            ("PORT", self.port.to_string()),
+            ("APP_ENV", format!("{:?}", self.app_env).to_lowercase()),
+            ("LOG_FORMAT", format!("{:?}", self.log_format).to_lowercase()),
+            ("DATABASE_URL", redact_url(self.database.url.expose())),
+            ("DATABASE_MAX_CONNECTIONS", self.database.max_connections.to_string()),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", self.database.acquire_timeout.as_secs().to_string()),
+            ("MIGRATE_ON_START", self.migrate_on_start.to_string()),
+            ("STORAGE_BACKEND", "local".into()),
+            ("STORAGE_DIR", dir.display().to_string()),
+            ("MAX_UPLOAD_BYTES", self.max_upload_bytes.to_string()),
+            ("MAX_JSON_BYTES", self.max_json_bytes.to_string()),
+            ("API_TOKEN", self.api_token.as_ref().map_or("(unset)".into(), |t| t.to_string())),
+            ("ALLOW_ANONYMOUS_WRITES", self.allow_anonymous_writes.to_string()),
+            ("BASE_PATH", self.base_path.clone()),
+            ("CORS_ALLOWED_ORIGINS", self.cors_allowed_origins.join(",")),
+            ("SHUTDOWN_TIMEOUT_SECS", self.shutdown_timeout.as_secs().to_string()),
+            ("REQUEST_TIMEOUT_SECS", self.request_timeout.as_secs().to_string()),
+        ]
+    }
+}
+
+fn database_config(vars: &Vars, on_lambda: bool) -> Result<DatabaseConfig, ConfigError> {
+    let url = match (vars.get("DATABASE_URL"), vars.get("DB_HOST")) {
+        (Some(url), _) => url,
+        (None, Some(host)) => postgres_url_from_parts(vars, &host)?,
+        (None, None) => DEFAULT_DATABASE_URL.to_string(),
+    };
+    let kind = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        DatabaseKind::Postgres
+    } else if url.starts_with("sqlite:") {
+        DatabaseKind::Sqlite
+    } else {
+        return Err(invalid(
+            "DATABASE_URL",
+            format!("{}: expected postgres://, postgresql:// or sqlite:", redact_url(&url)),
+        ));
+    };
+    let compiled = match kind {
+        DatabaseKind::Postgres => cfg!(feature = "postgres"),
+        DatabaseKind::Sqlite => cfg!(feature = "sqlite"),
+    };
+    if !compiled {
+        return Err(invalid(
+            "DATABASE_URL",
+            format!("this binary was built without the {kind:?} backend (cargo feature)").to_lowercase(),
+        ));
+    }
+    let max_connections: u32 = vars.parse("DATABASE_MAX_CONNECTIONS", if on_lambda { 2 } else { 10 })?;
+    if !(1..=1000).contains(&max_connections) {
+        return Err(invalid("DATABASE_MAX_CONNECTIONS", "must be between 1 and 1000"));
+    }
+    Ok(DatabaseConfig {
+        url: Secret::new(url),
+        kind,
+        max_connections,
+        acquire_timeout: vars.secs("DATABASE_ACQUIRE_TIMEOUT_SECS", 3)?,
+    })
+}
+
+fn postgres_url_from_parts(vars: &Vars, host: &str) -> Result<String, ConfigError> {
+    let mut url = url::Url::parse("postgres://localhost").expect("static URL parses");
+    url.set_host(Some(host)).map_err(|e| invalid("DB_HOST", e.to_string()))?;
+    let port: u16 = vars.parse("DB_PORT", 5432)?;
+    let _ = url.set_port(Some(port));
+    let user = vars.get("DB_USER").unwrap_or_else(|| "postgres".into());
+    let _ = url.set_username(&user);
+    if let Some(pass) = vars.get("DB_PASS") {
+        let _ = url.set_password(Some(&pass));
+    }
+    url.set_path(&vars.get("DB_NAME").unwrap_or_else(|| "anyport".into()));
+    Ok(url.to_string())
+}
+
+fn storage_config(vars: &Vars) -> Result<StorageConfig, ConfigError> {
+    match vars.get("STORAGE_BACKEND").as_deref() {
+        None | Some("local") => Ok(StorageConfig::Local {
+            dir: vars.get("STORAGE_DIR").unwrap_or_else(|| "data/files".into()).into(),
+        }),
+        Some(other @ ("gridfs" | "s3")) => Err(invalid(
+            "STORAGE_BACKEND",
+            format!("{other}: this version of anyport has only the local backend"),
+        )),
+        Some(other) => Err(invalid("STORAGE_BACKEND", format!("{other:?}: use local, gridfs or s3"))),
+    }
+}
+
+fn base_path(raw: Option<String>) -> Result<String, ConfigError> {
+    let Some(raw) = raw else { return Ok(String::new()) };
+    let trimmed = raw.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    let valid_segment = |s: &str| {
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
+    };
+    match trimmed.strip_prefix('/') {
+        Some(rest) if rest.split('/').all(valid_segment) => Ok(trimmed.to_string()),
+        _ => Err(invalid("BASE_PATH", format!("{raw:?}: expected /segment[/segment…] of letters, digits, - . _ ~"))),
+    }
+}
+
+fn cors_origins(raw: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let Some(raw) = raw else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let url = url::Url::parse(o)
+                .map_err(|e| invalid("CORS_ALLOWED_ORIGINS", format!("{o:?}: {e}")))?;
+            if !matches!(url.scheme(), "http" | "https") || url.path() != "/" {
+                return Err(invalid("CORS_ALLOWED_ORIGINS", format!("{o:?}: expected scheme://host[:port]")));
+            }
+            Ok(o.trim_end_matches('/').to_string())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_vars(&Vars::from_map(map))
+    }
+
+    #[test]
+    fn defaults_run_on_embedded_sqlite_and_local_files() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.port, 8080);
+        assert_eq!(c.host.to_string(), "0.0.0.0");
+        assert_eq!(c.database.url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(c.database.kind, DatabaseKind::Sqlite);
+        assert!(c.migrate_on_start);
+        assert_eq!(c.storage, StorageConfig::Local { dir: "data/files".into() });
+        assert_eq!(c.max_json_bytes, 65536);
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(25));
+    }
+
+    #[test]
+    fn database_url_is_built_from_db_parts_with_escaping() {
+        let c = config(&[("DB_HOST", "db"), ("DB_USER", "app"), ("DB_PASS", "p@ss/w"), ("DB_NAME", "tweets")]).unwrap();
+        assert_eq!(c.database.url.expose(), "postgres://app:p%40ss%2Fw@db:5432/tweets");
+        assert_eq!(c.database.kind, DatabaseKind::Postgres);
+        assert!(!c.migrate_on_start, "Postgres migrates in a release phase, not on start");
+    }
+
+    #[test]
+    fn production_without_token_refuses_to_start_unless_allowed() {
+        let err = config(&[("APP_ENV", "production")]).unwrap_err();
+        assert_eq!(err.var, "API_TOKEN");
+        assert!(config(&[("APP_ENV", "production"), ("ALLOW_ANONYMOUS_WRITES", "true")]).is_ok());
+        let c = config(&[("APP_ENV", "production"), ("API_TOKEN", "t")]).unwrap();
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, value) in [
+            ("PORT", "eighty"),
+            ("DATABASE_URL", "mysql://x"),
+            ("BASE_PATH", "prod"),
+            ("CORS_ALLOWED_ORIGINS", "not a url"),
+            ("MIGRATE_ON_START", "maybe"),
+            ("SHUTDOWN_TIMEOUT_SECS", "0"),
+            ("STORAGE_BACKEND", "ftp"),
+        ] {
+            let err = config(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var, var, "{err}");
+        }
+    }
+
+    #[test]
+    fn base_path_is_normalised() {
+        assert_eq!(config(&[("BASE_PATH", "/prod/")]).unwrap().base_path, "/prod");
+        assert_eq!(config(&[("BASE_PATH", "/")]).unwrap().base_path, "");
+    }
+
+    #[test]
+    fn lambda_defaults_to_a_small_pool() {
+        let c = config(&[("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")]).unwrap();
+        assert_eq!(c.database.max_connections, 2);
+    }
+
+    #[test]
+    fn describe_redacts_secrets() {
+        let c = config(&[("DATABASE_URL", "postgres://u:topsecret@h/d"), ("API_TOKEN", "tok123")]).unwrap();
+        let text = format!("{:?}", c.describe());
+        assert!(!text.contains("topsecret") && !text.contains("tok123"), "{text}");
+    }
+}

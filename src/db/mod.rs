@@ -1,0 +1,131 @@
+//! The database layer: one pool on PostgreSQL or SQLite, chosen by `DATABASE_URL`, with
+//! the same queries on both (see `on_pool!`) and migrations per backend.
+
+pub mod pagination;
+pub mod seed;
+pub mod tweets;
+pub mod users;
+pub mod workers;
+
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::config::{DatabaseConfig, DatabaseKind};
+
+#[cfg(not(any(feature = "postgres", feature = "sqlite")))]
+compile_error!("anyport needs at least one database backend: enable the `postgres` or `sqlite` feature");
+
+/// A connection pool. Cloning is cheap (the pools are reference counted).
+#[derive(Clone, Debug)]
+pub enum Db {
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+}
+
+/// Runs the same query code on whichever pool this is. The body is compiled once per
+/// backend, so each gets its own typed driver with no `Any` layer in between.
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            #[cfg(feature = "postgres")]
+            $crate::db::Db::Postgres($pool) => $body,
+            #[cfg(feature = "sqlite")]
+            $crate::db::Db::Sqlite($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+impl Db {
+    /// Creates the pool without connecting: the server binds and answers liveness checks
+    /// while the database is still down, and connects on first use.
+    pub fn connect_lazy(config: &DatabaseConfig) -> anyhow::Result<Self> {
+        let url = config.url.expose();
+        match config.kind {
+            #[cfg(feature = "postgres")]
+            DatabaseKind::Postgres => {
+                let options: sqlx::postgres::PgConnectOptions =
+                    url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(config.max_connections)
+                    .min_connections(0)
+                    .acquire_timeout(config.acquire_timeout)
+                    .idle_timeout(Duration::from_secs(300))
+                    .connect_lazy_with(options);
+                Ok(Self::Postgres(pool))
+            }
+            #[cfg(feature = "sqlite")]
+            DatabaseKind::Sqlite => {
+                use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+                let options: SqliteConnectOptions =
+                    url.parse().context("DATABASE_URL is not a valid SQLite URL")?;
+                let options = options
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true);
+                create_parent_dir(options.get_filename())?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(config.max_connections)
+                    .acquire_timeout(config.acquire_timeout)
+                    .connect_lazy_with(options);
+                Ok(Self::Sqlite(pool))
+            }
+            #[allow(unreachable_patterns)]
+            kind => anyhow::bail!("this binary was built without the {kind:?} database backend"),
+        }
+    }
+
+    pub fn kind(&self) -> DatabaseKind {
+        match self {
+            #[cfg(feature = "postgres")]
+            Self::Postgres(_) => DatabaseKind::Postgres,
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(_) => DatabaseKind::Sqlite,
+        }
+    }
+
+    /// Applies the embedded migrations for this backend; safe to run repeatedly.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A round trip to the database, for readiness.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+#[cfg(feature = "sqlite")]
+fn create_parent_dir(file: &std::path::Path) -> anyhow::Result<()> {
+    let is_memory = file.as_os_str() == ":memory:" || file.as_os_str().is_empty();
+    match file.parent() {
+        Some(dir) if !is_memory && !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the SQLite directory {}", dir.display())),
+        _ => Ok(()),
+    }
+}
+
+/// The column a unique violation is about, as far as the database says: Postgres names
+/// the constraint (`users_email_key`), SQLite the column (`users.email`).
+pub fn unique_violation_field<'a>(err: &sqlx::Error, fields: &[&'a str]) -> Option<&'a str> {
+    let sqlx::Error::Database(db) = err else { return None };
+    if !db.is_unique_violation() {
+        return None;
+    }
+    let text = format!("{} {}", db.constraint().unwrap_or_default(), db.message());
+    fields.iter().copied().find(|f| text.contains(&format!("_{f}_")) || text.contains(&format!(".{f}")))
+}

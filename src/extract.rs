@@ -1,0 +1,127 @@
+//! Our own extractors, so every bad body, query or path gets a problem+json, never axum's
+//! plain-text rejections.
+
+use axum::{
+    body::Body,
+    extract::{FromRequest, FromRequestParts, Path, Query, Request, rejection::QueryRejection},
+    http::{header, request::Parts},
+};
+use serde::de::DeserializeOwned;
+
+use crate::{
+    AppState,
+    error::{ApiError, FieldError},
+};
+
+/// A JSON body: `application/json` (or `+json`) only, at most `MAX_JSON_BYTES`, unknown
+/// fields rejected by the target type. Malformed JSON is 400, JSON of the wrong shape 422.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limit = state.config.max_json_bytes;
+        if !is_json(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType("expected Content-Type: application/json".into()));
+        }
+        let too_large = || ApiError::PayloadTooLarge(format!("JSON bodies are limited to {limit} bytes (MAX_JSON_BYTES)"));
+        let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return Err(too_large());
+        }
+        let bytes = read_limited(req.into_body(), limit).await?.ok_or_else(too_large)?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// The whole body, or `None` when it is longer than `limit`.
+async fn read_limited(body: Body, limit: usize) -> Result<Option<axum::body::Bytes>, ApiError> {
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if is_length_limit(&e) => Ok(None),
+        Err(e) => Err(ApiError::BadRequest(format!("could not read the request body: {e}"))),
+    }
+}
+
+fn is_length_limit(err: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_data() {
+            let field = if path == "." { "body".to_string() } else { path };
+            ApiError::Validation(vec![FieldError::new(field, strip_position(&inner.to_string()))])
+        } else {
+            malformed(&inner)
+        }
+    })?;
+    de.end().map_err(|e| malformed(&e))?;
+    Ok(value)
+}
+
+fn malformed(err: &serde_json::Error) -> ApiError {
+    ApiError::BadRequest(format!("malformed JSON: {err}"))
+}
+
+/// serde_json appends "at line 1 column 12" to data errors; the field name says more.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// A query string that does not fit its type is a 422 naming the problem.
+#[derive(FromRequestParts)]
+#[from_request(via(Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        let message = rejection.body_text();
+        let message = message.strip_prefix("Failed to deserialize query string: ").unwrap_or(&message);
+        ApiError::Validation(vec![FieldError::new("query", message)])
+    }
+}
+
+/// A resource id from the path. Any run of digits is an id (one too large to exist is
+/// simply not found); anything else is a 422.
+pub struct Id(pub Option<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::validation("id", "must be a positive integer"))?;
+        parse_id(&raw).map(Id)
+    }
+}
+
+pub fn parse_id(raw: &str) -> Result<Option<i64>, ApiError> {
+    if raw.is_empty() || raw.len() > 64 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::validation("id", "must be a positive integer"));
+    }
+    Ok(raw.parse::<i64>().ok().filter(|id| *id > 0))
+}

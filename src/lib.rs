@@ -1,0 +1,42 @@
+//! anyport: one router for tweets, users and workers, served by several runtimes.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod openapi;
+pub mod routes;
+pub mod secret;
+pub mod serve;
+pub mod storage;
+pub mod telemetry;
+pub mod validate;
+
+use std::sync::{Arc, atomic::AtomicBool};
+
+pub use app::router;
+
+use crate::{config::Config, db::Db, storage::Storage};
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub storage: Storage,
+    /// False only while `MIGRATE_ON_START` is still applying migrations.
+    pub schema_ready: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// Builds the state without touching the network: the database pool connects lazily.
+    pub fn new(config: Config, schema_ready: bool) -> anyhow::Result<Self> {
+        let db = Db::connect_lazy(&config.database)?;
+        let storage = Storage::from_config(&config.storage);
+        Ok(Self { config: Arc::new(config), db, storage, schema_ready: Arc::new(AtomicBool::new(schema_ready)) })
+    }
+}

@@ -1,0 +1,66 @@
+//! Entrypoint: parse the command line, load the configuration, dispatch.
+
+use std::{process::ExitCode, time::Duration};
+
+use anyport::{
+    AppState,
+    cli::{Cli, Command, Runtime},
+    commands,
+    config::Config,
+    telemetry,
+};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("anyport: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("anyport: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve { runtime: None }), config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("anyport: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Openapi => {
+            println!("{}", anyport::openapi::spec(&config.base_path).to_pretty_json()?);
+            Ok(())
+        }
+        Command::Config => {
+            for (key, value) in config.describe() {
+                println!("{key}={value}");
+            }
+            Ok(())
+        }
+        Command::Healthcheck { timeout } => commands::healthcheck(&config, Duration::from_secs(timeout)).await,
+        Command::Serve { runtime } => {
+            telemetry::init(config.log_format);
+            let lambda = runtime == Some(Runtime::Lambda)
+                || (runtime.is_none() && std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some());
+            if lambda {
+                anyhow::bail!("the Lambda runtime is not part of this build yet; use --runtime http");
+            }
+            let schema_ready = !config.migrate_on_start;
+            anyport::serve::run_http(AppState::new(config, schema_ready)?).await
+        }
+        Command::Migrate => commands::migrate(&AppState::new(config, true)?).await,
+        Command::Seed => commands::seed(&AppState::new(config, true)?).await,
+        Command::Ready { timeout } => commands::ready(&AppState::new(config, true)?, Duration::from_secs(timeout)).await,
+    }
+}
