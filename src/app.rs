@@ -24,7 +24,8 @@ pub fn router(state: AppState) -> Router {
     let api = routes::api_router().route_layer(from_fn_with_state(state.clone(), http::schema_gate));
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request| {
-            let id = req.extensions().get::<request_id::RequestId>().map(|id| id.as_str().to_owned()).unwrap_or_default();
+            let id =
+                req.extensions().get::<request_id::RequestId>().map(|id| id.as_str().to_owned()).unwrap_or_default();
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO))

@@ -35,12 +35,7 @@ pub async fn ready(state: &AppState, timeout: Duration) -> anyhow::Result<()> {
             return Ok(());
         }
         if Instant::now() >= deadline {
-            bail!(
-                "not ready after {}s: database {}, storage {}",
-                timeout.as_secs(),
-                checks.database,
-                checks.storage
-            );
+            bail!("not ready after {}s: database {}, storage {}", timeout.as_secs(), checks.database, checks.storage);
         }
         eprintln!("waiting: database {}, storage {}", checks.database, checks.storage);
         tokio::time::sleep(Duration::from_millis(500).min(deadline - Instant::now())).await;
@@ -68,7 +63,9 @@ pub async fn healthcheck(config: &Config, timeout: Duration) -> anyhow::Result<(
 
 async fn get_status(addr: SocketAddr) -> anyhow::Result<u16> {
     let mut stream = TcpStream::connect(addr).await.with_context(|| format!("cannot connect to {addr}"))?;
-    let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nUser-Agent: anyport-healthcheck\r\n\r\n");
+    let request = format!(
+        "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nUser-Agent: anyport-healthcheck\r\n\r\n"
+    );
     stream.write_all(request.as_bytes()).await?;
     let mut head = [0u8; 64];
     let n = stream.read(&mut head).await?;

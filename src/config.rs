@@ -73,22 +73,30 @@ fn invalid(var: &'static str, message: impl Into<String>) -> ConfigError {
 }
 
 /// Where variables come from: the process environment in production, a map in tests.
-pub struct Vars {
-    lookup: Box<dyn Fn(&str) -> Option<String>>,
+pub enum Vars {
+    Process,
+    Map(HashMap<String, String>),
 }
 
 impl Vars {
     pub fn from_env() -> Self {
-        Self { lookup: Box::new(|k| std::env::var(k).ok()) }
+        Self::Process
     }
 
     pub fn from_map(map: HashMap<String, String>) -> Self {
-        Self { lookup: Box::new(move |k| map.get(k).cloned()) }
+        Self::Map(map)
+    }
+
+    fn raw(&self, var: &str) -> Option<String> {
+        match self {
+            Self::Process => std::env::var(var).ok(),
+            Self::Map(map) => map.get(var).cloned(),
+        }
     }
 
     /// The value, with surrounding whitespace removed; empty counts as unset.
     fn get(&self, var: &str) -> Option<String> {
-        (self.lookup)(var).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+        self.raw(var).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
     }
 
     fn parse<T: std::str::FromStr>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
@@ -257,13 +265,12 @@ fn postgres_url_from_parts(vars: &Vars, host: &str) -> Result<String, ConfigErro
 
 fn storage_config(vars: &Vars) -> Result<StorageConfig, ConfigError> {
     match vars.get("STORAGE_BACKEND").as_deref() {
-        None | Some("local") => Ok(StorageConfig::Local {
-            dir: vars.get("STORAGE_DIR").unwrap_or_else(|| "data/files".into()).into(),
-        }),
-        Some(other @ ("gridfs" | "s3")) => Err(invalid(
-            "STORAGE_BACKEND",
-            format!("{other}: this version of anyport has only the local backend"),
-        )),
+        None | Some("local") => {
+            Ok(StorageConfig::Local { dir: vars.get("STORAGE_DIR").unwrap_or_else(|| "data/files".into()).into() })
+        }
+        Some(other @ ("gridfs" | "s3")) => {
+            Err(invalid("STORAGE_BACKEND", format!("{other}: this version of anyport has only the local backend")))
+        }
         Some(other) => Err(invalid("STORAGE_BACKEND", format!("{other:?}: use local, gridfs or s3"))),
     }
 }
@@ -274,9 +281,7 @@ fn base_path(raw: Option<String>) -> Result<String, ConfigError> {
     if trimmed.is_empty() {
         return Ok(String::new());
     }
-    let valid_segment = |s: &str| {
-        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
-    };
+    let valid_segment = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c));
     match trimmed.strip_prefix('/') {
         Some(rest) if rest.split('/').all(valid_segment) => Ok(trimmed.to_string()),
         _ => Err(invalid("BASE_PATH", format!("{raw:?}: expected /segment[/segment…] of letters, digits, - . _ ~"))),
@@ -289,8 +294,7 @@ fn cors_origins(raw: Option<String>) -> Result<Vec<String>, ConfigError> {
         .map(str::trim)
         .filter(|o| !o.is_empty())
         .map(|o| {
-            let url = url::Url::parse(o)
-                .map_err(|e| invalid("CORS_ALLOWED_ORIGINS", format!("{o:?}: {e}")))?;
+            let url = url::Url::parse(o).map_err(|e| invalid("CORS_ALLOWED_ORIGINS", format!("{o:?}: {e}")))?;
             if !matches!(url.scheme(), "http" | "https") || url.path() != "/" {
                 return Err(invalid("CORS_ALLOWED_ORIGINS", format!("{o:?}: expected scheme://host[:port]")));
             }

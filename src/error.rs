@@ -126,7 +126,8 @@ impl IntoResponse for ApiError {
         let cause = ErrorCause(self.cause().into());
         let mut response = match self {
             Self::Validation(errors) => {
-                let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+                let detail =
+                    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
                 problem_response(status, detail, errors)
             }
             other => problem_response(status, other.to_string(), Vec::new()),
@@ -151,7 +152,10 @@ impl From<sqlx::Error> for ApiError {
         use sqlx::Error as E;
         match &err {
             E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::Protocol(_) | E::WorkerCrashed => {
-                Self::Unavailable { detail: "the database is unavailable; retry shortly".into(), cause: err.to_string() }
+                Self::Unavailable {
+                    detail: "the database is unavailable; retry shortly".into(),
+                    cause: err.to_string(),
+                }
             }
             E::Database(db) if db.is_unique_violation() => Self::Conflict("the resource already exists".into()),
             E::Database(db) if is_missing_schema(db.code().as_deref(), db.message()) => Self::Unavailable {

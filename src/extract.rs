@@ -25,7 +25,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         if !is_json(req.headers()) {
             return Err(ApiError::UnsupportedMediaType("expected Content-Type: application/json".into()));
         }
-        let too_large = || ApiError::PayloadTooLarge(format!("JSON bodies are limited to {limit} bytes (MAX_JSON_BYTES)"));
+        let too_large =
+            || ApiError::PayloadTooLarge(format!("JSON bodies are limited to {limit} bytes (MAX_JSON_BYTES)"));
         let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|len| len > limit as u64) {
             return Err(too_large());
@@ -63,20 +64,18 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
+/// Syntax errors are 400; a body that is not an object, or fields that do not fit, 422.
+/// Parsing to a `Value` first stops serde from accepting an array for a struct.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| malformed(&e))?;
+    if !value.is_object() {
+        return Err(ApiError::validation("body", "must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_data() {
-            let field = if path == "." { "body".to_string() } else { path };
-            ApiError::Validation(vec![FieldError::new(field, strip_position(&inner.to_string()))])
-        } else {
-            malformed(&inner)
-        }
-    })?;
-    de.end().map_err(|e| malformed(&e))?;
-    Ok(value)
+        let field = if path == "." { "body".to_string() } else { path };
+        ApiError::Validation(vec![FieldError::new(field, strip_position(&err.into_inner().to_string()))])
+    })
 }
 
 fn malformed(err: &serde_json::Error) -> ApiError {

@@ -61,6 +61,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Migrate => commands::migrate(&AppState::new(config, true)?).await,
         Command::Seed => commands::seed(&AppState::new(config, true)?).await,
-        Command::Ready { timeout } => commands::ready(&AppState::new(config, true)?, Duration::from_secs(timeout)).await,
+        Command::Ready { timeout } => {
+            commands::ready(&AppState::new(config, true)?, Duration::from_secs(timeout)).await
+        }
     }
 }

@@ -29,7 +29,10 @@ pub async fn run_http(state: AppState) -> anyhow::Result<()> {
         result = &mut server => return result?.context("the HTTP server stopped"),
         () = shutdown_signal() => {}
     }
-    tracing::info!(timeout_secs = config.shutdown_timeout.as_secs(), "shutting down: no new connections, draining in-flight requests");
+    tracing::info!(
+        timeout_secs = config.shutdown_timeout.as_secs(),
+        "shutting down: no new connections, draining in-flight requests"
+    );
     let _ = stop_tx.send(true);
     let drained = tokio::time::timeout(config.shutdown_timeout, server).await;
     state.db.close().await;

@@ -60,8 +60,7 @@ impl Db {
             #[cfg(feature = "sqlite")]
             DatabaseKind::Sqlite => {
                 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-                let options: SqliteConnectOptions =
-                    url.parse().context("DATABASE_URL is not a valid SQLite URL")?;
+                let options: SqliteConnectOptions = url.parse().context("DATABASE_URL is not a valid SQLite URL")?;
                 let options = options
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)

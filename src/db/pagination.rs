@@ -46,7 +46,9 @@ impl TryFrom<PageParams> for PageRequest {
         }
         let before = match params.cursor.as_deref() {
             None | Some("") => i64::MAX,
-            Some(c) => decode_cursor(c).ok_or_else(|| ApiError::validation("cursor", "is not a cursor this API returned"))?,
+            Some(c) => {
+                decode_cursor(c).ok_or_else(|| ApiError::validation("cursor", "is not a cursor this API returned"))?
+            }
         };
         Ok(Self { before, limit })
     }

@@ -49,7 +49,12 @@ pub async fn list(db: &Db, page: PageRequest) -> Result<Vec<UserRow>, sqlx::Erro
 }
 
 /// Changes the given fields and leaves the others (`None`) as they are.
-pub async fn update(db: &Db, id: i64, email: Option<&str>, active: Option<bool>) -> Result<Option<UserRow>, sqlx::Error> {
+pub async fn update(
+    db: &Db,
+    id: i64,
+    email: Option<&str>,
+    active: Option<bool>,
+) -> Result<Option<UserRow>, sqlx::Error> {
     on_pool!(db, pool => {
         sqlx::query_as::<_, UserRow>(
             "UPDATE users SET email = COALESCE($1, email), active = COALESCE($2, active) WHERE id = $3 \

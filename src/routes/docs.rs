@@ -31,7 +31,8 @@ pub fn router(base_path: &str) -> Router<AppState> {
 fn swagger_asset(path: String, config: Arc<Config<'static>>) -> Response {
     match utoipa_swagger_ui::serve(&path, config) {
         Ok(Some(file)) => {
-            let headers = [(header::CONTENT_TYPE, file.content_type), (header::CACHE_CONTROL, "public, max-age=3600".into())];
+            let headers =
+                [(header::CONTENT_TYPE, file.content_type), (header::CACHE_CONTROL, "public, max-age=3600".into())];
             (StatusCode::OK, headers, file.bytes.into_owned()).into_response()
         }
         Ok(None) => problem_response(StatusCode::NOT_FOUND, "no such documentation asset", Vec::new()),

@@ -63,7 +63,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         "detail": format!("not ready: database {}, storage {}", checks.database, checks.storage),
         "checks": checks,
     });
-    let headers = [(header::CONTENT_TYPE, PROBLEM_JSON.to_string()), (header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())];
+    let headers =
+        [(header::CONTENT_TYPE, PROBLEM_JSON.to_string()), (header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())];
     (StatusCode::SERVICE_UNAVAILABLE, headers, body.to_string()).into_response()
 }
 

@@ -1,12 +1,6 @@
 //! `/api/v1/tweets`: short texts, newest first.
 
-use axum::{
-    Json, Router,
-    extract::State,
-    http::StatusCode,
-    response::Response,
-    routing::get,
-};
+use axum::{Json, Router, extract::State, http::StatusCode, response::Response, routing::get};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -59,7 +53,10 @@ impl NewTweet {
 
 #[utoipa::path(get, path = "/api/v1/tweets", tag = "tweets", params(PageParams),
     responses((status = 200, body = Page<Tweet>), (status = 422, body = Problem)))]
-pub async fn list_tweets(State(state): State<AppState>, ApiQuery(params): ApiQuery<PageParams>) -> Result<Json<Page<Tweet>>, ApiError> {
+pub async fn list_tweets(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> Result<Json<Page<Tweet>>, ApiError> {
     let page = PageRequest::try_from(params)?;
     let rows = tweets::list(&state.db, page).await?;
     Ok(Json(Page::from_rows(rows, page, |r| r.id, Tweet::from)))
@@ -69,7 +66,10 @@ pub async fn list_tweets(State(state): State<AppState>, ApiQuery(params): ApiQue
     security(("bearer" = [])),
     responses((status = 201, body = Tweet, headers(("Location" = String))), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_tweet(State(state): State<AppState>, ApiJson(input): ApiJson<NewTweet>) -> Result<Response, ApiError> {
+pub async fn create_tweet(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewTweet>,
+) -> Result<Response, ApiError> {
     let text = input.validated_text()?;
     let row = tweets::insert(&state.db, &text).await?;
     Ok(created(&state, format!("/tweets/{}", row.id), Tweet::from(row)))
@@ -86,7 +86,11 @@ pub async fn get_tweet(State(state): State<AppState>, Id(id): Id) -> Result<Json
 #[utoipa::path(patch, path = "/api/v1/tweets/{id}", tag = "tweets", params(("id" = i64, Path)), request_body = NewTweet,
     security(("bearer" = [])),
     responses((status = 200, body = Tweet), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_tweet(State(state): State<AppState>, Id(id): Id, ApiJson(input): ApiJson<NewTweet>) -> Result<Json<Tweet>, ApiError> {
+pub async fn update_tweet(
+    State(state): State<AppState>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<NewTweet>,
+) -> Result<Json<Tweet>, ApiError> {
     let text = input.validated_text()?;
     let Some(id) = id else { return Err(not_found("tweet", id)) };
     let row = tweets::update_text(&state.db, id, &text).await?.ok_or_else(|| not_found("tweet", Some(id)))?;

@@ -58,7 +58,10 @@ pub struct UserPatch {
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageParams),
     responses((status = 200, body = Page<User>), (status = 422, body = Problem)))]
-pub async fn list_users(State(state): State<AppState>, ApiQuery(params): ApiQuery<PageParams>) -> Result<Json<Page<User>>, ApiError> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> Result<Json<Page<User>>, ApiError> {
     let page = PageRequest::try_from(params)?;
     let rows = users::list(&state.db, page).await?;
     Ok(Json(Page::from_rows(rows, page, |r| r.id, User::from)))
@@ -66,7 +69,10 @@ pub async fn list_users(State(state): State<AppState>, ApiQuery(params): ApiQuer
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser, security(("bearer" = [])),
     responses((status = 201, body = User, headers(("Location" = String))), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_user(State(state): State<AppState>, ApiJson(input): ApiJson<NewUser>) -> Result<Response, ApiError> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewUser>,
+) -> Result<Response, ApiError> {
     let email = validate::email("email", &input.email).map_err(|e| ApiError::Validation(vec![e]))?;
     let row = users::insert(&state.db, &email, input.active.unwrap_or(true))
         .await
@@ -85,7 +91,11 @@ pub async fn get_user(State(state): State<AppState>, Id(id): Id) -> Result<Json<
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserPatch,
     security(("bearer" = [])),
     responses((status = 200, body = User), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_user(State(state): State<AppState>, Id(id): Id, ApiJson(input): ApiJson<UserPatch>) -> Result<Json<User>, ApiError> {
+pub async fn update_user(
+    State(state): State<AppState>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<UserPatch>,
+) -> Result<Json<User>, ApiError> {
     let mut checks = Checks::default();
     let email = input.email.as_deref().and_then(|e| checks.check(validate::email("email", e)));
     checks.finish()?;

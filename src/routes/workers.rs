@@ -67,7 +67,10 @@ fn fullname(raw: &str) -> Result<String, crate::error::FieldError> {
 
 #[utoipa::path(get, path = "/api/v1/workers", tag = "workers", params(PageParams),
     responses((status = 200, body = Page<Worker>), (status = 422, body = Problem)))]
-pub async fn list_workers(State(state): State<AppState>, ApiQuery(params): ApiQuery<PageParams>) -> Result<Json<Page<Worker>>, ApiError> {
+pub async fn list_workers(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> Result<Json<Page<Worker>>, ApiError> {
     let page = PageRequest::try_from(params)?;
     let rows = workers::list(&state.db, page).await?;
     Ok(Json(Page::from_rows(rows, page, |r| r.id, Worker::from)))
@@ -75,7 +78,10 @@ pub async fn list_workers(State(state): State<AppState>, ApiQuery(params): ApiQu
 
 #[utoipa::path(post, path = "/api/v1/workers", tag = "workers", request_body = NewWorker, security(("bearer" = [])),
     responses((status = 201, body = Worker, headers(("Location" = String))), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_worker(State(state): State<AppState>, ApiJson(input): ApiJson<NewWorker>) -> Result<Response, ApiError> {
+pub async fn create_worker(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewWorker>,
+) -> Result<Response, ApiError> {
     let (name, email) = match (fullname(&input.fullname), validate::email("email", &input.email)) {
         (Ok(name), Ok(email)) => (name, email),
         (name, email) => return Err(ApiError::Validation(name.err().into_iter().chain(email.err()).collect())),
@@ -97,7 +103,11 @@ pub async fn get_worker(State(state): State<AppState>, Id(id): Id) -> Result<Jso
 #[utoipa::path(patch, path = "/api/v1/workers/{id}", tag = "workers", params(("id" = i64, Path)), request_body = WorkerPatch,
     security(("bearer" = [])),
     responses((status = 200, body = Worker), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_worker(State(state): State<AppState>, Id(id): Id, ApiJson(input): ApiJson<WorkerPatch>) -> Result<Json<Worker>, ApiError> {
+pub async fn update_worker(
+    State(state): State<AppState>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<WorkerPatch>,
+) -> Result<Json<Worker>, ApiError> {
     let mut checks = Checks::default();
     let name = input.fullname.as_deref().and_then(|n| checks.check(fullname(n)));
     let email = input.email.as_deref().and_then(|e| checks.check(validate::email("email", e)));

@@ -1,0 +1,279 @@
+//! The real binary as a process on a random port: binding while the database is down,
+//! recovering when it returns, draining on SIGTERM, and the ops commands.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::SocketAddr,
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+};
+
+use crate::helpers::{fresh_database_url, fresh_postgres_database, postgres_admin_url};
+
+const BIN: &str = env!("CARGO_BIN_EXE_anyport");
+
+/// The server process; killed when dropped so a failing test leaves nothing behind.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn command(dir: &std::path::Path, env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(BIN);
+    // A clean environment and a scratch working directory: no developer `.env` leaks in.
+    cmd.env_clear().current_dir(dir).env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd.envs(env.iter().copied());
+    cmd
+}
+
+/// Starts `anyport serve` on 127.0.0.1 and a random port, and waits for its `listening` log line.
+fn start_server(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+    let mut cmd = command(dir, env);
+    cmd.args(["serve"]).env("PORT", "0").env("HOST", "127.0.0.1").env("LOG_FORMAT", "json");
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start anyport");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
+                && v["message"] == "listening"
+            {
+                let _ = tx.send(v["url"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    });
+    let url = rx.recv_timeout(Duration::from_secs(20)).expect("server logs its URL within 20 s");
+    let addr = url.trim_start_matches("http://").trim_end_matches('/').parse().expect("URL has host:port");
+    Server { child, addr }
+}
+
+async fn get(addr: SocketAddr, path: &str) -> reqwest::Response {
+    reqwest::Client::new().get(format!("http://{addr}{path}")).timeout(Duration::from_secs(10)).send().await.unwrap()
+}
+
+async fn wait_for(mut check: impl AsyncFnMut() -> bool, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// A TCP proxy that can refuse and cut connections, to take a real database "down".
+struct ChaosProxy {
+    addr: SocketAddr,
+    up: Arc<AtomicBool>,
+    generation: tokio::sync::watch::Sender<u64>,
+}
+
+impl ChaosProxy {
+    async fn start(target: SocketAddr, up: bool) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(AtomicBool::new(up));
+        let (generation, _) = tokio::sync::watch::channel(0u64);
+        let (flag, cut) = (state.clone(), generation.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !flag.load(Ordering::SeqCst) {
+                    continue; // dropped: the client sees the connection closed
+                }
+                let mut cut = cut.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(target).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Self { addr, up: state, generation }
+    }
+
+    fn set_up(&self, up: bool) {
+        self.up.store(up, Ordering::SeqCst);
+        if !up {
+            self.generation.send_modify(|g| *g += 1);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_server_binds_while_the_database_is_down_and_recovers_when_it_returns() {
+    let Some(admin) = postgres_admin_url() else { return };
+    let db_url = fresh_postgres_database(&admin).await;
+    let url = url::Url::parse(&db_url).unwrap();
+    let target: SocketAddr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432)).parse().unwrap();
+    // Migrate directly, then point the app at a proxy that starts out down.
+    let state =
+        anyport::AppState::new(crate::helpers::config_from(vec![("DATABASE_URL".into(), db_url.clone())]), true)
+            .unwrap();
+    state.db.migrate().await.unwrap();
+    let proxy = ChaosProxy::start(target, false).await;
+    let mut proxied = url.clone();
+    proxied.set_port(Some(proxy.addr.port())).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let server = start_server(
+        dir.path(),
+        &[("DATABASE_URL", proxied.as_str()), ("DATABASE_ACQUIRE_TIMEOUT_SECS", "1"), ("STORAGE_DIR", "files")],
+    );
+    assert_eq!(get(server.addr, "/healthz").await.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(10), "bound in {:?}", started.elapsed());
+    let ready = get(server.addr, "/readyz").await;
+    assert_eq!(ready.status(), 503);
+    let api = get(server.addr, "/api/v1/tweets").await;
+    assert_eq!(api.status(), 503);
+    assert_eq!(api.headers()["retry-after"], "5");
+    assert_eq!(api.headers()["content-type"], "application/problem+json");
+
+    proxy.set_up(true);
+    let addr = server.addr;
+    assert!(
+        wait_for(async || get(addr, "/readyz").await.status() == 200, Duration::from_secs(10)).await,
+        "ready again without a restart"
+    );
+    assert_eq!(get(addr, "/api/v1/tweets").await.status(), 200);
+
+    // Down again with pooled connections open: cut, then back.
+    proxy.set_up(false);
+    assert!(wait_for(async || get(addr, "/api/v1/tweets").await.status() == 503, Duration::from_secs(10)).await);
+    proxy.set_up(true);
+    assert!(wait_for(async || get(addr, "/api/v1/tweets").await.status() == 200, Duration::from_secs(10)).await);
+}
+
+#[tokio::test]
+async fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = fresh_database_url(&dir).await;
+    let mut server =
+        start_server(dir.path(), &[("DATABASE_URL", &db_url), ("MIGRATE_ON_START", "true"), ("STORAGE_DIR", "files")]);
+    let addr = server.addr;
+    assert!(wait_for(async || get(addr, "/readyz").await.status() == 200, Duration::from_secs(15)).await);
+
+    // Start a POST and send only half of its body.
+    let body = br#"{"text":"written during shutdown"}"#;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/tweets HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(server.child.id() as i32), nix::sys::signal::Signal::SIGTERM)
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(server.child.try_wait().unwrap().is_none(), "still draining");
+    assert!(TcpStream::connect(addr).await.is_err(), "no new connections after SIGTERM");
+
+    stream.write_all(&body[10..]).await.unwrap();
+    let mut response = String::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut response)).await.unwrap().unwrap();
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    assert!(response.contains("written during shutdown"));
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "exited after draining");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn healthcheck_command_exits_0_against_a_live_server_and_1_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = fresh_database_url(&dir).await;
+    let server = start_server(dir.path(), &[("DATABASE_URL", &db_url), ("STORAGE_DIR", "files")]);
+    let port = server.addr.port().to_string();
+    let ok = command(dir.path(), &[("PORT", &port), ("HOST", "127.0.0.1")]).arg("healthcheck").output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    drop(server);
+    let down = command(dir.path(), &[("PORT", &port), ("HOST", "127.0.0.1")]).arg("healthcheck").output().unwrap();
+    assert_eq!(down.status.code(), Some(1));
+}
+
+#[tokio::test]
+async fn ready_command_times_out_with_a_clear_message_when_the_database_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let out = command(
+        dir.path(),
+        &[("DATABASE_URL", "postgres://u:pw@127.0.0.1:1/x"), ("DATABASE_ACQUIRE_TIMEOUT_SECS", "1")],
+    )
+    .args(["ready", "--timeout", "2"])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not ready after 2s: database unavailable"), "{stderr}");
+    assert!(!stderr.contains("pw"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+}
+
+#[tokio::test]
+async fn migrate_seed_and_ready_commands_work_on_a_fresh_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = fresh_database_url(&dir).await;
+    let env = [("DATABASE_URL", db_url.as_str()), ("STORAGE_DIR", "files")];
+    for args in [&["migrate"][..], &["migrate"], &["seed"], &["seed"], &["ready", "--timeout", "5"]] {
+        let out = command(dir.path(), &env).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let second_seed = command(dir.path(), &env).arg("seed").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&second_seed.stdout).trim(), "seed: 0 rows added");
+}
+
+#[tokio::test]
+async fn config_command_redacts_secrets_and_bad_config_names_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path(), &[("DATABASE_URL", "postgres://app:hunter2@db/app"), ("API_TOKEN", "tok-secret")])
+        .arg("config")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(stdout.contains("DATABASE_URL=postgres://app:***@db/app"), "{stdout}");
+    assert!(!stdout.contains("hunter2") && !stdout.contains("tok-secret"), "{stdout}");
+
+    let bad = command(dir.path(), &[("PORT", "http")]).arg("serve").output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("PORT"));
+    let prod = command(dir.path(), &[("APP_ENV", "production")]).arg("serve").output().unwrap();
+    assert_eq!(prod.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&prod.stderr).contains("API_TOKEN"));
+}
+
+#[tokio::test]
+async fn openapi_command_prints_the_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path(), &[]).arg("openapi").output().unwrap();
+    let spec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(spec["paths"]["/api/v1/tweets"]["post"].is_object());
+}
