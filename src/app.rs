@@ -21,7 +21,13 @@ use crate::{
 
 /// The whole application. Every runtime (HTTP server, Lambda, Shuttle, tests) serves this.
 pub fn router(state: AppState) -> Router {
-    let api = routes::api_router().route_layer(from_fn_with_state(state.clone(), http::schema_gate));
+    let config = &state.config;
+    let (request_timeout, upload_timeout) = (config.request_timeout, config.upload_timeout);
+    let records = routes::records_router()
+        .route_layer(from_fn_with_state(state.clone(), http::schema_gate))
+        .route_layer(from_fn(move |req, next| http::with_timeout(request_timeout, req, next)));
+    let files = routes::files::router(config.max_upload_bytes)
+        .route_layer(from_fn(move |req, next| http::with_timeout(upload_timeout, req, next)));
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request| {
             let id =
@@ -34,10 +40,9 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(routes::health::router())
         .merge(routes::docs::router(&state.config.base_path))
-        .nest(API_PREFIX, api)
+        .nest(API_PREFIX, records.merge(files))
         .fallback(http::not_found_fallback)
         .layer(from_fn_with_state(state.clone(), auth::require_token_for_writes))
-        .layer(from_fn_with_state(state.clone(), http::timeout))
         .layer(from_fn(http::method_not_allowed_problem))
         .layer(from_fn(http::log_errors))
         .layer(option_layer(cors(&state.config.cors_allowed_origins)))

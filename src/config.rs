@@ -35,9 +35,35 @@ pub struct DatabaseConfig {
     pub acquire_timeout: Duration,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum StorageConfig {
-    Local { dir: PathBuf },
+    Local {
+        dir: PathBuf,
+    },
+    GridFs {
+        uri: Secret<String>,
+        bucket: String,
+    },
+    S3 {
+        bucket: String,
+        /// Prepended to every file name to make the object key (`uploads/` say).
+        prefix: String,
+        region: Option<String>,
+        endpoint: Option<String>,
+        force_path_style: bool,
+        /// Downloads answer 302 to a presigned GET instead of streaming through the app.
+        redirect_downloads: bool,
+    },
+}
+
+impl StorageConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Local { .. } => "local",
+            Self::GridFs { .. } => "gridfs",
+            Self::S3 { .. } => "s3",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +84,8 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     pub shutdown_timeout: Duration,
     pub request_timeout: Duration,
+    /// Bounds file uploads, which legitimately take longer than other requests.
+    pub upload_timeout: Duration,
 }
 
 /// A configuration mistake, naming the variable so the operator knows what to fix.
@@ -182,13 +210,13 @@ impl Config {
             cors_allowed_origins: cors_origins(vars.get("CORS_ALLOWED_ORIGINS"))?,
             shutdown_timeout: vars.secs("SHUTDOWN_TIMEOUT_SECS", 25)?,
             request_timeout: vars.secs("REQUEST_TIMEOUT_SECS", 30)?,
+            upload_timeout: vars.secs("UPLOAD_TIMEOUT_SECS", 3600)?,
         })
     }
 
     /// The effective configuration as `KEY=value` lines, secrets redacted.
     pub fn describe(&self) -> Vec<(&'static str, String)> {
-        let StorageConfig::Local { dir } = &self.storage;
-        vec![
+        let mut lines = vec![
             ("HOST", self.host.to_string()),
             ("PORT", self.port.to_string()),
             ("APP_ENV", format!("{:?}", self.app_env).to_lowercase()),
@@ -197,8 +225,24 @@ impl Config {
             ("DATABASE_MAX_CONNECTIONS", self.database.max_connections.to_string()),
             ("DATABASE_ACQUIRE_TIMEOUT_SECS", self.database.acquire_timeout.as_secs().to_string()),
             ("MIGRATE_ON_START", self.migrate_on_start.to_string()),
-            ("STORAGE_BACKEND", "local".into()),
-            ("STORAGE_DIR", dir.display().to_string()),
+            ("STORAGE_BACKEND", self.storage.kind().into()),
+        ];
+        match &self.storage {
+            StorageConfig::Local { dir } => lines.push(("STORAGE_DIR", dir.display().to_string())),
+            StorageConfig::GridFs { uri, bucket } => {
+                lines.push(("MONGODB_URI", redact_url(uri.expose())));
+                lines.push(("GRIDFS_BUCKET", bucket.clone()));
+            }
+            StorageConfig::S3 { bucket, prefix, region, endpoint, force_path_style, redirect_downloads } => {
+                lines.push(("S3_BUCKET", bucket.clone()));
+                lines.push(("S3_PREFIX", prefix.clone()));
+                lines.push(("AWS_REGION", region.clone().unwrap_or_else(|| "(default us-east-1)".into())));
+                lines.push(("AWS_ENDPOINT_URL", endpoint.clone().unwrap_or_default()));
+                lines.push(("S3_FORCE_PATH_STYLE", force_path_style.to_string()));
+                lines.push(("S3_REDIRECT_DOWNLOADS", redirect_downloads.to_string()));
+            }
+        }
+        lines.extend([
             ("MAX_UPLOAD_BYTES", self.max_upload_bytes.to_string()),
             ("MAX_JSON_BYTES", self.max_json_bytes.to_string()),
             ("API_TOKEN", self.api_token.as_ref().map_or("(unset)".into(), |t| t.to_string())),
@@ -207,7 +251,9 @@ impl Config {
             ("CORS_ALLOWED_ORIGINS", self.cors_allowed_origins.join(",")),
             ("SHUTDOWN_TIMEOUT_SECS", self.shutdown_timeout.as_secs().to_string()),
             ("REQUEST_TIMEOUT_SECS", self.request_timeout.as_secs().to_string()),
-        ]
+            ("UPLOAD_TIMEOUT_SECS", self.upload_timeout.as_secs().to_string()),
+        ]);
+        lines
     }
 }
 
@@ -264,15 +310,48 @@ fn postgres_url_from_parts(vars: &Vars, host: &str) -> Result<String, ConfigErro
 }
 
 fn storage_config(vars: &Vars) -> Result<StorageConfig, ConfigError> {
-    match vars.get("STORAGE_BACKEND").as_deref() {
-        None | Some("local") => {
-            Ok(StorageConfig::Local { dir: vars.get("STORAGE_DIR").unwrap_or_else(|| "data/files".into()).into() })
+    let mongo_uri = vars.get("MONGODB_URI").or_else(|| vars.get("MONGO_URI"));
+    let s3_bucket = vars.get("S3_BUCKET");
+    let backend = match vars.get("STORAGE_BACKEND") {
+        Some(b) => b.to_ascii_lowercase(),
+        None if s3_bucket.is_some() => "s3".into(),
+        None if mongo_uri.is_some() => "gridfs".into(),
+        None => "local".into(),
+    };
+    let config = match backend.as_str() {
+        "local" => StorageConfig::Local { dir: vars.get("STORAGE_DIR").unwrap_or_else(|| "data/files".into()).into() },
+        "gridfs" => {
+            let uri = mongo_uri.ok_or_else(|| invalid("MONGODB_URI", "STORAGE_BACKEND=gridfs needs MONGODB_URI"))?;
+            if !uri.starts_with("mongodb://") && !uri.starts_with("mongodb+srv://") {
+                return Err(invalid("MONGODB_URI", "expected mongodb:// or mongodb+srv://"));
+            }
+            StorageConfig::GridFs {
+                uri: Secret::new(uri),
+                bucket: vars.get("GRIDFS_BUCKET").unwrap_or_else(|| "fs".into()),
+            }
         }
-        Some(other @ ("gridfs" | "s3")) => {
-            Err(invalid("STORAGE_BACKEND", format!("{other}: this version of anyport has only the local backend")))
-        }
-        Some(other) => Err(invalid("STORAGE_BACKEND", format!("{other:?}: use local, gridfs or s3"))),
+        "s3" => StorageConfig::S3 {
+            bucket: s3_bucket.ok_or_else(|| invalid("S3_BUCKET", "STORAGE_BACKEND=s3 needs S3_BUCKET"))?,
+            prefix: vars.get("S3_PREFIX").unwrap_or_default(),
+            region: vars.get("AWS_REGION").or_else(|| vars.get("AWS_DEFAULT_REGION")),
+            endpoint: vars.get("AWS_ENDPOINT_URL_S3").or_else(|| vars.get("AWS_ENDPOINT_URL")),
+            force_path_style: vars.flag("S3_FORCE_PATH_STYLE", false)?,
+            redirect_downloads: vars.flag("S3_REDIRECT_DOWNLOADS", false)?,
+        },
+        other => return Err(invalid("STORAGE_BACKEND", format!("{other:?}: use local, gridfs or s3"))),
+    };
+    let compiled = match &config {
+        StorageConfig::Local { .. } => true,
+        StorageConfig::GridFs { .. } => cfg!(feature = "gridfs"),
+        StorageConfig::S3 { .. } => cfg!(feature = "s3"),
+    };
+    if !compiled {
+        return Err(invalid(
+            "STORAGE_BACKEND",
+            format!("this binary was built without the {} backend (cargo feature)", config.kind()),
+        ));
     }
+    Ok(config)
 }
 
 fn base_path(raw: Option<String>) -> Result<String, ConfigError> {
@@ -320,7 +399,7 @@ mod tests {
         assert_eq!(c.database.url.expose(), DEFAULT_DATABASE_URL);
         assert_eq!(c.database.kind, DatabaseKind::Sqlite);
         assert!(c.migrate_on_start);
-        assert_eq!(c.storage, StorageConfig::Local { dir: "data/files".into() });
+        assert!(matches!(&c.storage, StorageConfig::Local { dir } if dir.as_os_str() == "data/files"));
         assert_eq!(c.max_json_bytes, 65536);
         assert_eq!(c.shutdown_timeout, Duration::from_secs(25));
     }
@@ -352,6 +431,7 @@ mod tests {
             ("MIGRATE_ON_START", "maybe"),
             ("SHUTDOWN_TIMEOUT_SECS", "0"),
             ("STORAGE_BACKEND", "ftp"),
+            ("MONGODB_URI", "http://not-mongo"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{err}");
@@ -362,6 +442,16 @@ mod tests {
     fn base_path_is_normalised() {
         assert_eq!(config(&[("BASE_PATH", "/prod/")]).unwrap().base_path, "/prod");
         assert_eq!(config(&[("BASE_PATH", "/")]).unwrap().base_path, "");
+    }
+
+    #[test]
+    fn storage_backend_is_inferred_from_its_variables() {
+        assert_eq!(config(&[("S3_BUCKET", "b")]).unwrap().storage.kind(), "s3");
+        assert_eq!(config(&[("MONGO_URI", "mongodb://h/db")]).unwrap().storage.kind(), "gridfs");
+        assert_eq!(config(&[("MONGODB_URI", "mongodb://h/db"), ("S3_BUCKET", "b")]).unwrap().storage.kind(), "s3");
+        let explicit = config(&[("STORAGE_BACKEND", "local"), ("S3_BUCKET", "b")]).unwrap();
+        assert_eq!(explicit.storage.kind(), "local");
+        assert_eq!(config(&[("STORAGE_BACKEND", "s3")]).unwrap_err().var, "S3_BUCKET");
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The file's size, for `Content-Range: bytes */size`.
+    #[error("the requested range is not satisfiable: send one range inside the file's {0} bytes")]
+    RangeNotSatisfiable(u64),
     #[error("the request has invalid fields")]
     Validation(Vec<FieldError>),
     /// A dependency (database, storage) is unreachable: the client may retry.
@@ -88,6 +91,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -170,4 +174,20 @@ impl From<sqlx::Error> for ApiError {
 /// Postgres reports a missing table as 42P01; SQLite only in its message.
 fn is_missing_schema(code: Option<&str>, message: &str) -> bool {
     code == Some("42P01") || message.starts_with("no such table")
+}
+
+impl From<crate::storage::StoreError> for ApiError {
+    fn from(err: crate::storage::StoreError) -> Self {
+        use crate::storage::StoreError as E;
+        match err {
+            E::TooLarge { limit } => Self::PayloadTooLarge(format!(
+                "files are limited to {limit} bytes (MAX_UPLOAD_BYTES); nothing was stored"
+            )),
+            E::Interrupted(e) => Self::BadRequest(format!("the upload was interrupted ({e}); nothing was stored")),
+            E::Unavailable(cause) => {
+                Self::Unavailable { detail: "file storage is unavailable; retry shortly".into(), cause }
+            }
+            E::Other(e) => Self::Internal(e.context("file storage failed")),
+        }
+    }
 }

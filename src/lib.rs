@@ -33,10 +33,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state without touching the network: the database pool connects lazily.
-    pub fn new(config: Config, schema_ready: bool) -> anyhow::Result<Self> {
+    /// Builds the state without connecting: the database pool and the storage clients
+    /// connect on first use.
+    pub async fn new(config: Config, schema_ready: bool) -> anyhow::Result<Self> {
         let db = Db::connect_lazy(&config.database)?;
-        let storage = Storage::from_config(&config.storage);
+        let storage = storage::open(&config.storage).await?;
         Ok(Self { config: Arc::new(config), db, storage, schema_ready: Arc::new(AtomicBool::new(schema_ready)) })
     }
 }

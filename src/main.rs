@@ -57,12 +57,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 anyhow::bail!("the Lambda runtime is not part of this build yet; use --runtime http");
             }
             let schema_ready = !config.migrate_on_start;
-            anyport::serve::run_http(AppState::new(config, schema_ready)?).await
+            anyport::serve::run_http(AppState::new(config, schema_ready).await?).await
         }
-        Command::Migrate => commands::migrate(&AppState::new(config, true)?).await,
-        Command::Seed => commands::seed(&AppState::new(config, true)?).await,
+        Command::Migrate => commands::migrate(&AppState::new(config, true).await?).await,
+        Command::Seed => commands::seed(&AppState::new(config, true).await?).await,
         Command::Ready { timeout } => {
-            commands::ready(&AppState::new(config, true)?, Duration::from_secs(timeout)).await
+            commands::ready(&AppState::new(config, true).await?, Duration::from_secs(timeout)).await
         }
     }
 }

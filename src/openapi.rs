@@ -8,7 +8,7 @@ use utoipa::{
     },
 };
 
-use crate::routes::{health, tweets, users, workers};
+use crate::routes::{files, health, tweets, users, workers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,10 +18,12 @@ use crate::routes::{health, tweets, users, workers};
         tweets::list_tweets, tweets::create_tweet, tweets::get_tweet, tweets::update_tweet, tweets::delete_tweet,
         users::list_users, users::create_user, users::get_user, users::update_user, users::delete_user,
         workers::list_workers, workers::create_worker, workers::get_worker, workers::update_worker, workers::delete_worker,
+        files::list_files, files::put_file, files::upload_files, files::download_file, files::head_file, files::delete_file,
+        files::create_upload_url,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),
-    tags((name = "tweets"), (name = "users"), (name = "workers"), (name = "health")),
+    tags((name = "tweets"), (name = "users"), (name = "workers"), (name = "files"), (name = "health")),
 )]
 struct ApiDoc;
 

@@ -2,6 +2,7 @@
 //! routing errors, the request timeout and the write-token rule.
 
 pub mod auth;
+pub mod download;
 pub mod request_id;
 
 use std::sync::atomic::Ordering;
@@ -52,8 +53,8 @@ pub async fn not_found_fallback(req: Request) -> ApiError {
 }
 
 /// Bounds the whole request, body included, so a slow client cannot hold a worker forever.
-pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(state.config.request_timeout, next.run(req)).await {
+pub async fn with_timeout(limit: std::time::Duration, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
         Ok(response) => response,
         Err(_) => ApiError::Timeout.into_response(),
     }

@@ -82,7 +82,7 @@ pub async fn check_all(state: &AppState) -> Checks {
     let storage = async {
         match tokio::time::timeout(CHECK_TIMEOUT, state.storage.check()).await {
             Ok(Ok(())) => "ok".to_string(),
-            Ok(Err(e)) => format!("unavailable: {}", short(&format!("{e:#}"))),
+            Ok(Err(e)) => format!("unavailable: {}", short(&e.to_string())),
             Err(_) => "unavailable: timed out".into(),
         }
     };

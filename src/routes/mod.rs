@@ -1,6 +1,7 @@
 //! The HTTP resources, one module each, merged into the `/api/v1` router.
 
 pub mod docs;
+pub mod files;
 pub mod health;
 pub mod tweets;
 pub mod users;
@@ -17,7 +18,8 @@ use crate::{AppState, error::ApiError};
 
 pub const API_PREFIX: &str = "/api/v1";
 
-pub fn api_router() -> Router<AppState> {
+/// The database-backed resources.
+pub fn records_router() -> Router<AppState> {
     Router::new().merge(tweets::router()).merge(users::router()).merge(workers::router())
 }
 

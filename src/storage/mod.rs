@@ -1,41 +1,166 @@
-//! Where uploaded files live. This version has the local-directory backend; its readiness
-//! check is what `/readyz` and `anyport ready` report as `storage`.
+//! Where uploaded files live: one small streaming trait, three backends (local directory,
+//! MongoDB GridFS, Amazon S3) chosen by configuration and gated by cargo features.
 
-use std::path::PathBuf;
+mod etag;
+#[cfg(feature = "gridfs")]
+mod gridfs;
+mod limit;
+mod local;
+pub mod name;
+#[cfg(feature = "s3")]
+mod s3;
 
-use anyhow::Context;
+use std::{pin::Pin, sync::Arc, time::Duration};
 
+use axum::body::Bytes;
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub use self::{
+    etag::EtagHasher,
+    limit::{TooLarge, limit_stream},
+    name::{FileName, InvalidName, UNRESERVED, content_disposition},
+};
 use crate::config::StorageConfig;
 
-#[derive(Debug, Clone)]
-pub enum Storage {
-    Local { dir: PathBuf },
+/// Bytes flowing in or out of a backend, one chunk at a time: memory stays bounded
+/// whatever the file size.
+pub type ByteStream<'a> = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send + 'a>>;
+
+/// Upload parts, S3 multipart parts and the unit of the ETag computation.
+pub const PART_SIZE: usize = 8 * 1024 * 1024;
+
+/// What the API says about a stored file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FileMeta {
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    /// Changes whenever the content changes; S3-style (MD5, or MD5 of part MD5s `-N`).
+    pub etag: String,
+    pub uploaded_at: DateTime<Utc>,
 }
 
-impl Storage {
-    pub fn from_config(config: &StorageConfig) -> Self {
-        match config {
-            StorageConfig::Local { dir } => Self::Local { dir: dir.clone() },
+/// An inclusive byte range already checked against the file size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+impl ByteRange {
+    pub fn length(&self) -> u64 {
+        self.end - self.start + 1
+    }
+}
+
+/// A URL a client can send the bytes to directly.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Presigned {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A completed upload.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub meta: FileMeta,
+    /// True when a file of that name existed and was swapped for the new one.
+    pub replaced: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the upload is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    /// The client's body failed mid-way (disconnect, bad chunked encoding).
+    #[error("the upload was interrupted: {0}")]
+    Interrupted(std::io::Error),
+    #[error("the storage backend is unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl StoreError {
+    /// Maps a failure of the incoming stream: our size limit, or the client going away.
+    pub fn from_body(err: std::io::Error, limit: u64) -> Self {
+        if err.get_ref().is_some_and(|e| e.is::<TooLarge>()) {
+            Self::TooLarge { limit }
+        } else {
+            Self::Interrupted(err)
         }
+    }
+}
+
+/// The storage contract every backend meets. Names are data, never paths.
+#[async_trait::async_trait]
+pub trait FileStore: Send + Sync {
+    fn name(&self) -> &'static str;
+
+    /// Streams `body` into the store. More than `limit` bytes fails with `TooLarge`; any
+    /// failure leaves nothing behind, and a replaced file changes only once the new one is
+    /// complete.
+    async fn put(
+        &self,
+        name: &FileName,
+        content_type: &str,
+        body: ByteStream<'_>,
+        limit: u64,
+    ) -> Result<Stored, StoreError>;
+
+    /// The file's metadata and its bytes, all of them or one range.
+    async fn get(
+        &self,
+        name: &FileName,
+        range: Option<ByteRange>,
+    ) -> Result<Option<(FileMeta, ByteStream<'static>)>, StoreError>;
+
+    async fn head(&self, name: &FileName) -> Result<Option<FileMeta>, StoreError>;
+
+    /// Files whose names start with `prefix`, in name order, after `after`, at most `limit`.
+    async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<FileMeta>, StoreError>;
+
+    /// Whether a file was deleted; deleting a missing file is not an error.
+    async fn delete(&self, name: &FileName) -> Result<bool, StoreError>;
+
+    /// Whether the backend answers now.
+    async fn check(&self) -> Result<(), StoreError>;
+
+    /// A direct-upload URL, for backends that have one (S3).
+    async fn presign_put(
+        &self,
+        _name: &FileName,
+        _content_type: &str,
+        _size: Option<u64>,
+        _expires: Duration,
+    ) -> Result<Option<Presigned>, StoreError> {
+        Ok(None)
     }
 
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Local { .. } => "local",
-        }
+    /// A direct-download URL, for backends that have one (S3).
+    async fn presign_get(&self, _name: &FileName, _expires: Duration) -> Result<Option<Presigned>, StoreError> {
+        Ok(None)
     }
+}
 
-    /// Whether files can be stored now: the directory exists (it is created on first use)
-    /// and is writable.
-    pub async fn check(&self) -> anyhow::Result<()> {
-        match self {
-            Self::Local { dir } => {
-                tokio::fs::create_dir_all(dir).await.with_context(|| format!("cannot create {}", dir.display()))?;
-                let probe = dir.join(".anyport-ready");
-                tokio::fs::write(&probe, b"ok").await.with_context(|| format!("{} is not writable", dir.display()))?;
-                let _ = tokio::fs::remove_file(&probe).await;
-                Ok(())
-            }
-        }
-    }
+pub type Storage = Arc<dyn FileStore>;
+
+/// Builds the configured backend without network I/O: connections are made on first use.
+pub async fn open(config: &StorageConfig) -> anyhow::Result<Storage> {
+    Ok(match config {
+        StorageConfig::Local { dir } => Arc::new(local::LocalStore::new(dir.clone())),
+        #[cfg(feature = "gridfs")]
+        StorageConfig::GridFs { uri, bucket } => Arc::new(gridfs::GridFsStore::connect(uri.expose(), bucket).await?),
+        #[cfg(feature = "s3")]
+        StorageConfig::S3 { bucket, prefix, region, endpoint, force_path_style, .. } => Arc::new(
+            s3::S3Store::connect(bucket, prefix, region.as_deref(), endpoint.as_deref(), *force_path_style).await,
+        ),
+        #[allow(unreachable_patterns)]
+        other => anyhow::bail!("storage backend {} is not compiled into this binary", other.kind()),
+    })
 }

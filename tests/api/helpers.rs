@@ -124,14 +124,14 @@ impl TestApp {
             ("STORAGE_DIR".to_string(), dir.path().join("files").display().to_string()),
         ];
         pairs.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let app = Self::unmigrated(config_from(pairs), dir);
+        let app = Self::unmigrated(config_from(pairs), dir).await;
         app.state.db.migrate().await.expect("migrations apply");
         app
     }
 
     /// The router over this config, without touching the database.
-    pub fn unmigrated(config: Config, dir: TempDir) -> Self {
-        let state = AppState::new(config, true).unwrap();
+    pub async fn unmigrated(config: Config, dir: TempDir) -> Self {
+        let state = AppState::new(config, true).await.unwrap();
         Self { router: anyport::router(state.clone()), state, _dir: dir }
     }
 

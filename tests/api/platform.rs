@@ -112,7 +112,7 @@ async fn when_the_database_is_unreachable_the_api_answers_503_with_retry_after_q
         ("DATABASE_ACQUIRE_TIMEOUT_SECS".into(), "1".into()),
         ("STORAGE_DIR".into(), dir.path().display().to_string()),
     ]);
-    let helper = TestApp::unmigrated(config, dir);
+    let helper = TestApp::unmigrated(config, dir).await;
     let started = std::time::Instant::now();
     assert_eq!(helper.get("/healthz").await.status, StatusCode::OK);
     let list = helper.get("/api/v1/tweets").await;

@@ -127,6 +127,7 @@ async fn the_server_binds_while_the_database_is_down_and_recovers_when_it_return
     // Migrate directly, then point the app at a proxy that starts out down.
     let state =
         anyport::AppState::new(crate::helpers::config_from(vec![("DATABASE_URL".into(), db_url.clone())]), true)
+            .await
             .unwrap();
     state.db.migrate().await.unwrap();
     let proxy = ChaosProxy::start(target, false).await;

@@ -1,0 +1,349 @@
+//! `/api/v1/files`: upload (raw PUT or multipart POST), list, download with ranges, delete,
+//! and direct-upload URLs. Bodies stream straight into the storage backend.
+
+use std::time::Duration;
+
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::{
+        DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Request, State, multipart::MultipartError,
+    },
+    http::{HeaderMap, StatusCode, header, request::Parts},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use futures_util::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    AppState,
+    config::StorageConfig,
+    db::pagination::{DEFAULT_LIMIT, MAX_LIMIT},
+    error::{ApiError, FieldError, Problem},
+    extract::{ApiJson, ApiQuery},
+    http::download::{RangeRequest, file_headers, not_modified, quoted_etag, range_request},
+    storage::{ByteStream, FileMeta, FileName, Presigned, StoreError, TooLarge, UNRESERVED},
+};
+
+/// More parts than this in one multipart request is a 413, not a loop over 10 000 files.
+pub const MAX_FILES_PER_REQUEST: usize = 100;
+const UPLOAD_URL_TTL: Duration = Duration::from_secs(15 * 60);
+const DOWNLOAD_URL_TTL: Duration = Duration::from_secs(5 * 60);
+const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
+
+pub fn router(max_upload_bytes: u64) -> Router<AppState> {
+    Router::new()
+        .route("/files", get(list_files).post(upload_files))
+        .route("/files/{name}", get(download_file).head(head_file).put(put_file).delete(delete_file))
+        .route("/files/{name}/upload-url", post(create_upload_url))
+        // Caps a multipart request as a whole; raw PUT bodies are limited while streaming.
+        .layer(DefaultBodyLimit::max(usize::try_from(max_upload_bytes).unwrap_or(usize::MAX)))
+}
+
+/// A file name from the path, checked against the naming rules (422 otherwise).
+pub struct NameParam(pub FileName);
+
+impl<S: Send + Sync> FromRequestParts<S> for NameParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let invalid = |message: String| ApiError::Validation(vec![FieldError::new("name", message)]);
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| invalid("must be valid percent-encoded UTF-8".into()))?;
+        FileName::parse(&raw).map(NameParam).map_err(|e| invalid(e.to_string()))
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FileListParams {
+    /// Only names starting with this.
+    pub prefix: Option<String>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FilePage {
+    pub items: Vec<FileMeta>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadedFiles {
+    pub items: Vec<FileMeta>,
+}
+
+/// Optional details of the upload to come; both are signed into an S3 URL.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadUrlRequest {
+    pub content_type: Option<String>,
+    pub size: Option<u64>,
+}
+
+fn file_path(state: &AppState, name: &str) -> String {
+    let encoded = percent_encoding::utf8_percent_encode(name, UNRESERVED);
+    format!("{}{}/files/{encoded}", state.config.base_path, super::API_PREFIX)
+}
+
+fn too_large(state: &AppState) -> ApiError {
+    StoreError::TooLarge { limit: state.config.max_upload_bytes }.into()
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+}
+
+/// The content type to store: the client's, if it is a plausible media type.
+fn content_type_of(value: Option<&str>) -> Result<String, ApiError> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(DEFAULT_CONTENT_TYPE.into()) };
+    let plausible = value.len() <= 255
+        && value.split(';').next().is_some_and(|essence| {
+            let mut halves = essence.trim().splitn(2, '/');
+            let token = |s: Option<&str>| {
+                s.is_some_and(|s| {
+                    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+                })
+            };
+            token(halves.next()) && token(halves.next())
+        })
+        && value.is_ascii()
+        && !value.chars().any(|c| c.is_ascii_control());
+    if plausible { Ok(value.to_string()) } else { Err(ApiError::validation("content_type", "is not a media type")) }
+}
+
+#[utoipa::path(get, path = "/api/v1/files", tag = "files", params(FileListParams),
+    responses((status = 200, body = FilePage), (status = 422, body = Problem), (status = 503, body = Problem)))]
+pub async fn list_files(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<FileListParams>,
+) -> Result<Json<FilePage>, ApiError> {
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::validation("limit", format!("must be between 1 and {MAX_LIMIT}")));
+    }
+    let prefix = params.prefix.unwrap_or_default();
+    if prefix.len() > crate::storage::name::MAX_NAME_BYTES {
+        return Err(ApiError::validation("prefix", "must be at most 255 bytes"));
+    }
+    let after = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => {
+            Some(decode_cursor(c).ok_or_else(|| ApiError::validation("cursor", "is not a cursor this API returned"))?)
+        }
+    };
+    let mut items = state.storage.list(&prefix, after.as_deref(), limit as usize + 1).await?;
+    let next_cursor = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|m| URL_SAFE_NO_PAD.encode(format!("name:{}", m.name)))
+    } else {
+        None
+    };
+    Ok(Json(FilePage { items, next_cursor }))
+}
+
+fn decode_cursor(cursor: &str) -> Option<String> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    String::from_utf8(bytes).ok()?.strip_prefix("name:").map(str::to_string)
+}
+
+/// Stores the raw request body under the name: 201 when new, 200 when it replaced a file.
+#[utoipa::path(put, path = "/api/v1/files/{name}", tag = "files", params(("name" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"), security(("bearer" = [])),
+    responses((status = 201, body = FileMeta), (status = 200, body = FileMeta), (status = 413, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn put_file(
+    State(state): State<AppState>,
+    NameParam(name): NameParam,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let limit = state.config.max_upload_bytes;
+    if declared_length(request.headers()).is_some_and(|len| len > limit) {
+        return Err(too_large(&state));
+    }
+    let content_type = content_type_of(request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()))?;
+    let body: ByteStream = Box::pin(request.into_body().into_data_stream().map_err(std::io::Error::other));
+    let stored = state.storage.put(&name, &content_type, body, limit).await?;
+    let status = if stored.replaced { StatusCode::OK } else { StatusCode::CREATED };
+    let location = file_path(&state, name.as_str());
+    Ok((status, [(header::LOCATION, location)], Json(stored.meta)).into_response())
+}
+
+/// Stores every `file` part of a multipart form. If any part fails, the files this request
+/// created are removed again and the request fails as a whole.
+#[utoipa::path(post, path = "/api/v1/files", tag = "files", security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "one or more parts named `file`"),
+    responses((status = 201, body = UploadedFiles), (status = 413, body = Problem), (status = 415, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn upload_files(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let limit = state.config.max_upload_bytes;
+    if declared_length(request.headers()).is_some_and(|len| len > limit) {
+        return Err(too_large(&state));
+    }
+    let mut multipart = Multipart::from_request(request, &state).await.map_err(|_| {
+        ApiError::UnsupportedMediaType("expected Content-Type: multipart/form-data with a boundary".into())
+    })?;
+    let mut stored: Vec<(FileName, FileMeta, bool)> = Vec::new();
+    let result = async {
+        while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, limit))? {
+            if field.name() != Some("file") {
+                return Err(ApiError::validation("file", "upload files in form parts named `file`"));
+            }
+            if stored.len() == MAX_FILES_PER_REQUEST {
+                return Err(ApiError::PayloadTooLarge(format!("at most {MAX_FILES_PER_REQUEST} files per request")));
+            }
+            let name = FileName::from_client_filename(field.file_name().unwrap_or_default())
+                .map_err(|e| ApiError::validation("filename", e.to_string()))?;
+            let content_type = content_type_of(field.content_type())?;
+            let body: ByteStream = Box::pin(field.map_err(move |e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    std::io::Error::other(TooLarge(limit))
+                } else {
+                    std::io::Error::other(e)
+                }
+            }));
+            let done = state.storage.put(&name, &content_type, body, limit).await?;
+            stored.push((name, done.meta, done.replaced));
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        for (name, _, replaced) in &stored {
+            if !replaced {
+                let _ = state.storage.delete(name).await;
+            }
+        }
+        return Err(e);
+    }
+    if stored.is_empty() {
+        return Err(ApiError::validation("file", "the form has no `file` part"));
+    }
+    let items = stored.into_iter().map(|(_, meta, _)| meta).collect();
+    Ok((StatusCode::CREATED, Json(UploadedFiles { items })).into_response())
+}
+
+fn multipart_error(err: MultipartError, limit: u64) -> ApiError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        StoreError::TooLarge { limit }.into()
+    } else {
+        ApiError::BadRequest(format!("malformed multipart body: {}", err.body_text()))
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/files/{name}", tag = "files", params(("name" = String, Path)),
+    responses((status = 200, description = "the file"), (status = 206, description = "one byte range"),
+        (status = 302, description = "redirect to a presigned S3 URL (S3_REDIRECT_DOWNLOADS)"),
+        (status = 304, description = "If-None-Match matched"), (status = 404, body = Problem), (status = 416, body = Problem)))]
+pub async fn download_file(
+    State(state): State<AppState>,
+    NameParam(name): NameParam,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if matches!(state.config.storage, StorageConfig::S3 { redirect_downloads: true, .. })
+        && let Some(url) = state.storage.presign_get(&name, DOWNLOAD_URL_TTL).await?
+    {
+        return Ok(Redirect::to(&url.url).into_response());
+    }
+    let meta = state.storage.head(&name).await?.ok_or_else(|| file_not_found(&name))?;
+    if not_modified(&headers, &meta) {
+        return Ok(not_modified_response(&meta));
+    }
+    let range = match range_request(&headers, &meta) {
+        RangeRequest::Unsatisfiable => return Ok(unsatisfiable(&meta)),
+        RangeRequest::Full => None,
+        RangeRequest::Partial(range) => Some(range),
+    };
+    let (meta, body) = state.storage.get(&name, range).await?.ok_or_else(|| file_not_found(&name))?;
+    let mut response = Response::new(Body::from_stream(body));
+    response.headers_mut().extend(file_headers(&meta));
+    let length = match range {
+        Some(r) => {
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            let content_range = format!("bytes {}-{}/{}", r.start, r.end, meta.size);
+            response.headers_mut().insert(header::CONTENT_RANGE, content_range.parse().expect("ASCII"));
+            r.length()
+        }
+        None => meta.size,
+    };
+    response.headers_mut().insert(header::CONTENT_LENGTH, length.into());
+    Ok(response)
+}
+
+#[utoipa::path(head, path = "/api/v1/files/{name}", tag = "files", params(("name" = String, Path)),
+    responses((status = 200, description = "the file's headers"), (status = 304), (status = 404)))]
+pub async fn head_file(
+    State(state): State<AppState>,
+    NameParam(name): NameParam,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let meta = state.storage.head(&name).await?.ok_or_else(|| file_not_found(&name))?;
+    if not_modified(&headers, &meta) {
+        return Ok(not_modified_response(&meta));
+    }
+    let mut response = StatusCode::OK.into_response();
+    response.headers_mut().extend(file_headers(&meta));
+    response.headers_mut().insert(header::CONTENT_LENGTH, meta.size.into());
+    Ok(response)
+}
+
+fn not_modified_response(meta: &FileMeta) -> Response {
+    let etag = quoted_etag(meta);
+    (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response()
+}
+
+fn unsatisfiable(meta: &FileMeta) -> Response {
+    let mut response = ApiError::RangeNotSatisfiable(meta.size).into_response();
+    let value = format!("bytes */{}", meta.size);
+    response.headers_mut().insert(header::CONTENT_RANGE, value.parse().expect("ASCII"));
+    response
+}
+
+fn file_not_found(name: &FileName) -> ApiError {
+    ApiError::NotFound(format!("no file named {:?}", name.as_str()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/files/{name}", tag = "files", params(("name" = String, Path)),
+    security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete_file(State(state): State<AppState>, NameParam(name): NameParam) -> Result<StatusCode, ApiError> {
+    if state.storage.delete(&name).await? { Ok(StatusCode::NO_CONTENT) } else { Err(file_not_found(&name)) }
+}
+
+/// Where to send the bytes: a presigned S3 PUT (straight to the bucket, past Lambda's 6 MB
+/// limit), or this API's own PUT URL on other backends.
+#[utoipa::path(post, path = "/api/v1/files/{name}/upload-url", tag = "files", params(("name" = String, Path)),
+    request_body(content = Option<UploadUrlRequest>), security(("bearer" = [])),
+    responses((status = 200, body = Presigned), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_upload_url(
+    State(state): State<AppState>,
+    NameParam(name): NameParam,
+    request: Request,
+) -> Result<Json<Presigned>, ApiError> {
+    let input = if request.headers().contains_key(header::CONTENT_TYPE) {
+        ApiJson::<UploadUrlRequest>::from_request(request, &state).await?.0
+    } else {
+        UploadUrlRequest::default()
+    };
+    let content_type = content_type_of(input.content_type.as_deref())?;
+    if input.size.is_some_and(|size| size > state.config.max_upload_bytes) {
+        return Err(too_large(&state));
+    }
+    if let Some(presigned) = state.storage.presign_put(&name, &content_type, input.size, UPLOAD_URL_TTL).await? {
+        return Ok(Json(presigned));
+    }
+    Ok(Json(Presigned {
+        method: "PUT",
+        url: file_path(&state, name.as_str()),
+        headers: [("content-type".to_string(), content_type)].into(),
+        expires_at: None,
+    }))
+}

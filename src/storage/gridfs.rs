@@ -1,0 +1,284 @@
+//! The MongoDB GridFS backend (`MONGODB_URI`). Uploads go through the driver's upload stream
+//! (aborted on failure, so no orphan chunks); the files document appears only when the upload
+//! is complete, and older revisions of the name are removed after it. Downloads and ranges
+//! read the chunks collection directly, a few chunks at a time.
+
+use std::{io, time::Duration};
+
+use anyhow::Context;
+use axum::body::Bytes;
+use chrono::{DateTime, Utc};
+use futures_util::{AsyncWriteExt, StreamExt, TryStreamExt};
+use mongodb::{
+    Client, Collection, Database, IndexModel,
+    bson::{Binary, Bson, Document, doc},
+    error::ErrorKind,
+    gridfs::{FilesCollectionDocument, GridFsBucket},
+    options::{ClientOptions, GridFsBucketOptions, IndexOptions},
+};
+use serde::Deserialize;
+use tokio::sync::OnceCell;
+
+use super::{ByteRange, ByteStream, EtagHasher, FileMeta, FileName, FileStore, StoreError, Stored, limit_stream};
+
+const DEFAULT_DATABASE: &str = "anyport";
+/// Chunks fetched per round trip: 4 × 255 KiB keeps memory small and round trips few.
+const CHUNK_BATCH: u32 = 4;
+
+pub struct GridFsStore {
+    db: Database,
+    bucket: GridFsBucket,
+    files: Collection<FilesCollectionDocument>,
+    chunks: Collection<Chunk>,
+    indexes: OnceCell<()>,
+}
+
+#[derive(Deserialize)]
+struct Chunk {
+    n: i64,
+    data: Binary,
+}
+
+impl GridFsStore {
+    /// Parses the URI and builds the client; the driver connects on first use (only a
+    /// `mongodb+srv://` URI needs a DNS lookup here).
+    pub async fn connect(uri: &str, bucket_name: &str) -> anyhow::Result<Self> {
+        let mut options = ClientOptions::parse(uri).await.context("MONGODB_URI is not a valid MongoDB URI")?;
+        // Fail fast when the server is down, so requests get a 503 instead of hanging 30 s.
+        options.server_selection_timeout.get_or_insert(Duration::from_secs(3));
+        options.connect_timeout.get_or_insert(Duration::from_secs(3));
+        options.app_name.get_or_insert_with(|| "anyport".into());
+        let database = options.default_database.clone().unwrap_or_else(|| DEFAULT_DATABASE.into());
+        let client = Client::with_options(options).context("MongoDB client")?;
+        let db = client.database(&database);
+        let bucket = db.gridfs_bucket(GridFsBucketOptions::builder().bucket_name(bucket_name.to_string()).build());
+        Ok(Self {
+            files: db.collection(&format!("{bucket_name}.files")),
+            chunks: db.collection(&format!("{bucket_name}.chunks")),
+            db,
+            bucket,
+            indexes: OnceCell::new(),
+        })
+    }
+
+    /// The driver's chunks index is not unique; ours is, so a chunk can never be stored
+    /// twice. Created before the driver's first upload, which then finds it and keeps it.
+    async fn ensure_indexes(&self) -> Result<(), StoreError> {
+        self.indexes
+            .get_or_try_init(|| async {
+                let unique = IndexOptions::builder().unique(true).build();
+                let chunks = IndexModel::builder().keys(doc! { "files_id": 1, "n": 1 }).options(unique).build();
+                if let Err(e) = self.chunks.create_index(chunks).await {
+                    // 85/86: an equivalent non-unique index already exists (made by another
+                    // client); keep working with it.
+                    if !matches!(&*e.kind, ErrorKind::Command(c) if c.code == 85 || c.code == 86) {
+                        return Err(mongo_error(e, "creating the chunks index"));
+                    }
+                    tracing::warn!(error = %e, "GridFS chunks index exists without `unique`");
+                }
+                let files = IndexModel::builder().keys(doc! { "filename": 1, "uploadDate": 1 }).build();
+                self.files.create_index(files).await.map_err(|e| mongo_error(e, "creating the files index"))?;
+                Ok(())
+            })
+            .await
+            .map(drop)
+    }
+
+    async fn newest(&self, name: &str) -> Result<Option<FilesCollectionDocument>, StoreError> {
+        self.files
+            .find_one(doc! { "filename": name })
+            .sort(doc! { "uploadDate": -1, "_id": -1 })
+            .await
+            .map_err(|e| mongo_error(e, "finding a file"))
+    }
+
+    /// Every revision of `name` except `keep`, removed with their chunks.
+    async fn delete_revisions(&self, name: &str, keep: Option<&Bson>) -> Result<u64, StoreError> {
+        let mut filter = doc! { "filename": name };
+        if let Some(keep) = keep {
+            filter.insert("_id", doc! { "$ne": keep.clone() });
+        }
+        let ids: Vec<Bson> = self
+            .files
+            .find(filter)
+            .projection(doc! { "_id": 1 })
+            .await
+            .map_err(|e| mongo_error(e, "finding revisions"))?
+            .map_ok(|f| f.id)
+            .try_collect()
+            .await
+            .map_err(|e| mongo_error(e, "reading revisions"))?;
+        let mut deleted = 0;
+        for id in ids {
+            match self.bucket.delete(id).await {
+                Ok(()) => deleted += 1,
+                Err(e) if matches!(*e.kind, ErrorKind::GridFs(_)) => {} // removed concurrently
+                Err(e) => return Err(mongo_error(e, "deleting a revision")),
+            }
+        }
+        Ok(deleted)
+    }
+}
+
+fn meta(file: &FilesCollectionDocument) -> FileMeta {
+    let metadata = file.metadata.as_ref();
+    let text = |key: &str| metadata.and_then(|m| m.get_str(key).ok()).map(str::to_string);
+    FileMeta {
+        name: file.filename.clone().unwrap_or_default(),
+        size: file.length,
+        content_type: text("contentType").unwrap_or_else(|| "application/octet-stream".into()),
+        // Files uploaded by other tools have no ETag of ours: their id is unique per upload.
+        etag: text("etag").unwrap_or_else(|| match &file.id {
+            Bson::ObjectId(id) => id.to_hex(),
+            other => other.to_string(),
+        }),
+        uploaded_at: DateTime::<Utc>::from_timestamp_millis(file.upload_date.timestamp_millis()).unwrap_or_default(),
+    }
+}
+
+/// Network trouble means MongoDB is unavailable (503); anything else is ours.
+fn mongo_error(err: mongodb::error::Error, what: &str) -> StoreError {
+    let unavailable = matches!(
+        *err.kind,
+        ErrorKind::ServerSelection { .. } | ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. }
+    );
+    if unavailable {
+        StoreError::Unavailable(format!("{what}: {err}"))
+    } else {
+        StoreError::Other(anyhow::Error::new(err).context(what.to_string()))
+    }
+}
+
+#[async_trait::async_trait]
+impl FileStore for GridFsStore {
+    fn name(&self) -> &'static str {
+        "gridfs"
+    }
+
+    async fn put(
+        &self,
+        name: &FileName,
+        content_type: &str,
+        body: ByteStream<'_>,
+        limit: u64,
+    ) -> Result<Stored, StoreError> {
+        self.ensure_indexes().await?;
+        let existed = self.newest(name.as_str()).await?.is_some();
+        let mut upload = self
+            .bucket
+            .open_upload_stream(name.as_str())
+            .metadata(doc! { "contentType": content_type })
+            .await
+            .map_err(|e| mongo_error(e, "opening an upload"))?;
+        let mut body = limit_stream(body, limit);
+        let mut hasher = EtagHasher::default();
+        let written = async {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| StoreError::from_body(e, limit))?;
+                hasher.update(&chunk);
+                upload.write_all(&chunk).await.map_err(|e| StoreError::Unavailable(format!("writing chunks: {e}")))?;
+            }
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        if let Err(e) = written {
+            if let Err(abort) = upload.abort().await {
+                tracing::error!(error = %abort, "GridFS upload abort failed; its chunks may remain");
+            }
+            return Err(e);
+        }
+        upload.close().await.map_err(|e| StoreError::Unavailable(format!("finishing the upload: {e}")))?;
+        let id = upload.id().clone();
+        let etag = hasher.finish();
+        self.files
+            .update_one(doc! { "_id": id.clone() }, doc! { "$set": { "metadata.etag": &etag } })
+            .await
+            .map_err(|e| mongo_error(e, "recording the etag"))?;
+        self.delete_revisions(name.as_str(), Some(&id)).await?;
+        let stored = self.files.find_one(doc! { "_id": id }).await.map_err(|e| mongo_error(e, "reading back"))?;
+        let meta = stored.as_ref().map(meta).context("the file vanished right after its upload")?;
+        Ok(Stored { meta, replaced: existed })
+    }
+
+    async fn get(
+        &self,
+        name: &FileName,
+        range: Option<ByteRange>,
+    ) -> Result<Option<(FileMeta, ByteStream<'static>)>, StoreError> {
+        let Some(file) = self.newest(name.as_str()).await? else { return Ok(None) };
+        let info = meta(&file);
+        if file.length == 0 {
+            return Ok(Some((info, Box::pin(futures_util::stream::empty()))));
+        }
+        let ByteRange { start, end } = range.unwrap_or(ByteRange { start: 0, end: file.length - 1 });
+        let chunk_size = u64::from(file.chunk_size_bytes.max(1));
+        let (first, last) = (start / chunk_size, end / chunk_size);
+        let cursor = self
+            .chunks
+            .find(doc! { "files_id": file.id.clone(), "n": { "$gte": first as i64, "$lte": last as i64 } })
+            .sort(doc! { "n": 1 })
+            .batch_size(CHUNK_BATCH)
+            .await
+            .map_err(|e| mongo_error(e, "reading chunks"))?;
+        let mut expected = first;
+        let stream = cursor.map(move |chunk| {
+            let chunk = chunk.map_err(io::Error::other)?;
+            if chunk.n as u64 != expected {
+                return Err(io::Error::other(format!("GridFS chunk {expected} is missing")));
+            }
+            let offset = expected * chunk_size;
+            expected += 1;
+            let bytes = chunk.data.bytes;
+            let from = start.saturating_sub(offset) as usize;
+            let to = ((end + 1 - offset) as usize).min(bytes.len());
+            if from > to {
+                return Err(io::Error::other(format!("GridFS chunk {} is short", expected - 1)));
+            }
+            Ok(Bytes::from(bytes).slice(from..to))
+        });
+        Ok(Some((info, Box::pin(stream))))
+    }
+
+    async fn head(&self, name: &FileName) -> Result<Option<FileMeta>, StoreError> {
+        Ok(self.newest(name.as_str()).await?.as_ref().map(meta))
+    }
+
+    async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<FileMeta>, StoreError> {
+        let mut range = doc! { "$gte": prefix };
+        if let Some(after) = after {
+            range.insert("$gt", after);
+        }
+        // Names with the prefix sort together from the prefix on; stop at the first other.
+        // A few extra rows cover revisions that are about to be removed.
+        let cursor = self
+            .files
+            .find(doc! { "filename": range })
+            .sort(doc! { "filename": 1, "uploadDate": -1, "_id": -1 })
+            .limit((limit + 8) as i64)
+            .await
+            .map_err(|e| mongo_error(e, "listing files"))?;
+        let files: Vec<FilesCollectionDocument> =
+            cursor.try_collect().await.map_err(|e| mongo_error(e, "listing files"))?;
+        let mut out: Vec<FileMeta> = Vec::new();
+        for file in &files {
+            let info = meta(file);
+            if !info.name.starts_with(prefix) {
+                break;
+            }
+            if out.last().is_none_or(|prev| prev.name != info.name) && FileName::parse(&info.name).is_ok() {
+                out.push(info);
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    async fn delete(&self, name: &FileName) -> Result<bool, StoreError> {
+        Ok(self.delete_revisions(name.as_str(), None).await? > 0)
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        let _: Document = self.db.run_command(doc! { "ping": 1 }).await.map_err(|e| mongo_error(e, "ping"))?;
+        Ok(())
+    }
+}

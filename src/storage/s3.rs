@@ -1,0 +1,323 @@
+//! The Amazon S3 backend (any S3-compatible server with `AWS_ENDPOINT_URL`). Uploads of
+//! unknown length go through multipart uploads of `PART_SIZE` parts, aborted on any failure;
+//! small ones are a single PUT. Downloads and ranges stream from GetObject.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use anyhow::Context;
+use aws_sdk_s3::{
+    Client,
+    config::{Region, RequestChecksumCalculation, ResponseChecksumValidation},
+    error::SdkError,
+    presigning::PresigningConfig,
+    primitives::ByteStream as S3Body,
+    types::{CompletedMultipartUpload, CompletedPart},
+};
+use bytes::{Bytes, BytesMut};
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt};
+use tokio_util::io::ReaderStream;
+
+use super::{
+    ByteRange, ByteStream, FileMeta, FileName, FileStore, PART_SIZE, Presigned, StoreError, Stored, limit_stream,
+};
+
+const HEAD_CONCURRENCY: usize = 8;
+
+pub struct S3Store {
+    client: Client,
+    bucket: String,
+    prefix: String,
+}
+
+impl S3Store {
+    /// No network I/O: credentials are resolved on the first request.
+    pub async fn connect(
+        bucket: &str,
+        prefix: &str,
+        region: Option<&str>,
+        endpoint: Option<&str>,
+        force_path_style: bool,
+    ) -> Self {
+        // An explicit region keeps the SDK from probing instance metadata at start-up.
+        let region = Region::new(region.unwrap_or("us-east-1").to_string());
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
+        if let Some(endpoint) = endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let shared = loader.load().await;
+        let config = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(force_path_style)
+            // S3-compatible servers do not all accept the SDK's default trailing checksums.
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+            .build();
+        Self { client: Client::from_conf(config), bucket: bucket.to_string(), prefix: prefix.to_string() }
+    }
+
+    fn key(&self, name: &FileName) -> String {
+        format!("{}{}", self.prefix, name.as_str())
+    }
+
+    async fn head_key(&self, key: &str) -> Result<Option<FileMeta>, StoreError> {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(out) => Ok(Some(FileMeta {
+                name: key[self.prefix.len()..].to_string(),
+                size: out.content_length.unwrap_or_default().max(0) as u64,
+                content_type: out.content_type.unwrap_or_else(|| "application/octet-stream".into()),
+                etag: unquote(out.e_tag.as_deref()),
+                uploaded_at: to_chrono(out.last_modified.as_ref()),
+            })),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => Err(sdk_error(e, "HeadObject")),
+        }
+    }
+
+    /// Uploads the body as one PUT when it fits in a part, else as a multipart upload.
+    async fn upload(&self, key: &str, content_type: &str, body: ByteStream<'_>, limit: u64) -> Result<(), StoreError> {
+        let mut body = limit_stream(body, limit);
+        let mut buffer = BytesMut::with_capacity(PART_SIZE);
+        let mut ended = false;
+        let mut multipart: Option<(String, Vec<CompletedPart>)> = None;
+        let result = async {
+            loop {
+                while !ended && buffer.len() < PART_SIZE {
+                    match body.next().await {
+                        Some(chunk) => buffer.extend_from_slice(&chunk.map_err(|e| StoreError::from_body(e, limit))?),
+                        None => ended = true,
+                    }
+                }
+                let part: Bytes = buffer.split_to(buffer.len().min(PART_SIZE)).freeze();
+                let last = ended && buffer.is_empty();
+                if multipart.is_none() && last {
+                    self.client
+                        .put_object()
+                        .bucket(&self.bucket)
+                        .key(key)
+                        .content_type(content_type)
+                        .content_length(part.len() as i64)
+                        .body(S3Body::from(part))
+                        .send()
+                        .await
+                        .map_err(|e| sdk_error(e, "PutObject"))?;
+                    return Ok(());
+                }
+                if multipart.is_none() {
+                    let created = self
+                        .client
+                        .create_multipart_upload()
+                        .bucket(&self.bucket)
+                        .key(key)
+                        .content_type(content_type)
+                        .send()
+                        .await
+                        .map_err(|e| sdk_error(e, "CreateMultipartUpload"))?;
+                    let id = created.upload_id.context("CreateMultipartUpload returned no upload id")?;
+                    multipart = Some((id, Vec::new()));
+                }
+                let (id, parts) = multipart.as_mut().expect("just created");
+                let number = parts.len() as i32 + 1;
+                let uploaded = self
+                    .client
+                    .upload_part()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .upload_id(id.as_str())
+                    .part_number(number)
+                    .content_length(part.len() as i64)
+                    .body(S3Body::from(part))
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(e, "UploadPart"))?;
+                parts.push(CompletedPart::builder().part_number(number).set_e_tag(uploaded.e_tag).build());
+                if last {
+                    let done = CompletedMultipartUpload::builder().set_parts(Some(parts.clone())).build();
+                    self.client
+                        .complete_multipart_upload()
+                        .bucket(&self.bucket)
+                        .key(key)
+                        .upload_id(id.as_str())
+                        .multipart_upload(done)
+                        .send()
+                        .await
+                        .map_err(|e| sdk_error(e, "CompleteMultipartUpload"))?;
+                    return Ok(());
+                }
+            }
+        }
+        .await;
+        if let (Err(_), Some((id, _))) = (&result, &multipart) {
+            // Nothing partial may linger (and cost money): abort the upload's parts.
+            let aborted = self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(id).send().await;
+            if let Err(e) = aborted {
+                tracing::error!(key, upload_id = %id, error = %sdk_error(e, "AbortMultipartUpload"), "multipart upload left behind");
+            }
+        }
+        result
+    }
+}
+
+fn unquote(etag: Option<&str>) -> String {
+    etag.unwrap_or_default().trim_matches('"').to_string()
+}
+
+fn to_chrono(time: Option<&aws_sdk_s3::primitives::DateTime>) -> DateTime<Utc> {
+    time.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos())).unwrap_or_default()
+}
+
+/// Network trouble and server errors mean S3 is unavailable (503); anything else is ours.
+fn sdk_error<E, R>(err: SdkError<E, R>, operation: &str) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let unavailable = matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_))
+        || matches!(&err, SdkError::ServiceError(s) if format!("{:?}", s.raw()).contains("status: 5"));
+    let text = format!("{operation}: {}", aws_sdk_s3::error::DisplayErrorContext(&err));
+    if unavailable { StoreError::Unavailable(text) } else { StoreError::Other(anyhow::anyhow!(text)) }
+}
+
+#[async_trait::async_trait]
+impl FileStore for S3Store {
+    fn name(&self) -> &'static str {
+        "s3"
+    }
+
+    async fn put(
+        &self,
+        name: &FileName,
+        content_type: &str,
+        body: ByteStream<'_>,
+        limit: u64,
+    ) -> Result<Stored, StoreError> {
+        let key = self.key(name);
+        let existed = self.head_key(&key).await?.is_some();
+        self.upload(&key, content_type, body, limit).await?;
+        let meta = self.head_key(&key).await?.context("the object vanished right after its upload")?;
+        Ok(Stored { meta, replaced: existed })
+    }
+
+    async fn get(
+        &self,
+        name: &FileName,
+        range: Option<ByteRange>,
+    ) -> Result<Option<(FileMeta, ByteStream<'static>)>, StoreError> {
+        let key = self.key(name);
+        let mut request = self.client.get_object().bucket(&self.bucket).key(&key);
+        if let Some(r) = range {
+            request = request.range(format!("bytes={}-{}", r.start, r.end));
+        }
+        let out = match request.send().await {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(sdk_error(e, "GetObject")),
+        };
+        // With a range, Content-Length is the range's: the total is after the slash.
+        let size = match out.content_range.as_deref().and_then(|r| r.rsplit('/').next()?.parse().ok()) {
+            Some(total) => total,
+            None => out.content_length.unwrap_or_default().max(0) as u64,
+        };
+        let meta = FileMeta {
+            name: name.as_str().to_string(),
+            size,
+            content_type: out.content_type.clone().unwrap_or_else(|| "application/octet-stream".into()),
+            etag: unquote(out.e_tag.as_deref()),
+            uploaded_at: to_chrono(out.last_modified.as_ref()),
+        };
+        let stream = ReaderStream::with_capacity(out.body.into_async_read(), 64 * 1024);
+        Ok(Some((meta, Box::pin(stream))))
+    }
+
+    async fn head(&self, name: &FileName) -> Result<Option<FileMeta>, StoreError> {
+        self.head_key(&self.key(name)).await
+    }
+
+    async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<FileMeta>, StoreError> {
+        let mut request = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(format!("{}{prefix}", self.prefix))
+            // Keys with a `/` below our prefix are not names of ours: group them away.
+            .delimiter("/")
+            .max_keys(limit.min(1000) as i32);
+        if let Some(after) = after {
+            request = request.start_after(format!("{}{after}", self.prefix));
+        }
+        let out = request.send().await.map_err(|e| sdk_error(e, "ListObjectsV2"))?;
+        let keys: Vec<String> = out.contents.unwrap_or_default().into_iter().filter_map(|o| o.key).collect();
+        // The listing has no content types: ask for each, a few at a time.
+        let metas: Vec<Option<FileMeta>> =
+            futures_util::stream::iter(keys.into_iter().map(|key| async move { self.head_key(&key).await }))
+                .buffered(HEAD_CONCURRENCY)
+                .try_collect()
+                .await?;
+        Ok(metas.into_iter().flatten().filter(|m| FileName::parse(&m.name).is_ok()).collect())
+    }
+
+    async fn delete(&self, name: &FileName) -> Result<bool, StoreError> {
+        let key = self.key(name);
+        if self.head_key(&key).await?.is_none() {
+            return Ok(false);
+        }
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, "DeleteObject"))?;
+        Ok(true)
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        self.client.head_bucket().bucket(&self.bucket).send().await.map_err(|e| sdk_error(e, "HeadBucket"))?;
+        Ok(())
+    }
+
+    async fn presign_put(
+        &self,
+        name: &FileName,
+        content_type: &str,
+        size: Option<u64>,
+        expires: Duration,
+    ) -> Result<Option<Presigned>, StoreError> {
+        let config = PresigningConfig::expires_in(expires).context("presigning expiry")?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.key(name))
+            .content_type(content_type)
+            .set_content_length(size.map(|s| s as i64))
+            .presigned(config)
+            .await
+            .map_err(|e| sdk_error(e, "presign PutObject"))?;
+        Ok(Some(presigned(request, expires)))
+    }
+
+    async fn presign_get(&self, name: &FileName, expires: Duration) -> Result<Option<Presigned>, StoreError> {
+        let config = PresigningConfig::expires_in(expires).context("presigning expiry")?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.key(name))
+            .response_content_disposition(super::content_disposition(name.as_str()))
+            .presigned(config)
+            .await
+            .map_err(|e| sdk_error(e, "presign GetObject"))?;
+        Ok(Some(presigned(request, expires)))
+    }
+}
+
+fn presigned(request: aws_sdk_s3::presigning::PresignedRequest, expires: Duration) -> Presigned {
+    let headers: BTreeMap<String, String> =
+        request.headers().map(|(k, v)| (k.to_ascii_lowercase(), v.to_string())).collect();
+    Presigned {
+        method: if request.method() == "GET" { "GET" } else { "PUT" },
+        url: request.uri().to_string(),
+        headers,
+        expires_at: Some(Utc::now() + expires),
+    }
+}
