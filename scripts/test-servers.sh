@@ -76,6 +76,7 @@ case ${1:-} in
     echo "export TEST_S3_SECRET_KEY=$S3_SECRET"
     echo "export TEST_S3_REGION=us-east-1"
     echo "export TEST_MONGODB_URI='mongodb://127.0.0.1:$mongo_port/?directConnection=true'"
+    printf 'export TEST_S3_ROOT=%q\n' "$dir/s3root"
     ;;
   stop)
     dir=${2:-}; [ -n "$dir" ] || usage

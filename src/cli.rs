@@ -38,6 +38,24 @@ pub enum Command {
     Openapi,
     /// Print the effective configuration, secrets redacted.
     Config,
+    /// Work on stored files.
+    Files {
+        #[command(subcommand)]
+        command: FilesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// Copy every file between two backends, skipping files already there (same size and etag).
+    Copy {
+        /// Source: file:///dir, local:dir, mongodb://host/db[#bucket], s3://bucket[/prefix/]?endpoint=&region=&path_style=
+        #[arg(long)]
+        from: String,
+        /// Destination, in the same forms.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -75,3 +75,13 @@ async fn get_status(addr: SocketAddr) -> anyhow::Result<u16> {
         .and_then(|code| code.parse().ok())
         .with_context(|| format!("not an HTTP response: {line:?}"))
 }
+
+/// `files copy`: streams every file from one backend to another, printing progress.
+pub async fn copy_files(from: &str, to: &str) -> anyhow::Result<()> {
+    let vars = crate::config::Vars::from_env();
+    let source = crate::storage::open(&crate::files_copy::parse_backend_url(from, &vars)?).await?;
+    let target = crate::storage::open(&crate::files_copy::parse_backend_url(to, &vars)?).await?;
+    let summary = crate::files_copy::copy_all(source.as_ref(), target.as_ref(), |line| println!("{line}")).await?;
+    println!("done: {} copied ({} bytes), {} skipped", summary.copied, summary.bytes, summary.skipped);
+    Ok(())
+}

@@ -53,7 +53,17 @@ pub enum StorageConfig {
         force_path_style: bool,
         /// Downloads answer 302 to a presigned GET instead of streaming through the app.
         redirect_downloads: bool,
+        /// Static keys from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`; otherwise the SDK's
+        /// default chain (profile, container or instance role, Lambda's environment).
+        credentials: Option<S3Credentials>,
     },
+}
+
+#[derive(Debug, Clone)]
+pub struct S3Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret<String>,
+    pub session_token: Option<Secret<String>>,
 }
 
 impl StorageConfig {
@@ -123,7 +133,7 @@ impl Vars {
     }
 
     /// The value, with surrounding whitespace removed; empty counts as unset.
-    fn get(&self, var: &str) -> Option<String> {
+    pub fn get(&self, var: &str) -> Option<String> {
         self.raw(var).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
     }
 
@@ -233,13 +243,25 @@ impl Config {
                 lines.push(("MONGODB_URI", redact_url(uri.expose())));
                 lines.push(("GRIDFS_BUCKET", bucket.clone()));
             }
-            StorageConfig::S3 { bucket, prefix, region, endpoint, force_path_style, redirect_downloads } => {
+            StorageConfig::S3 {
+                bucket,
+                prefix,
+                region,
+                endpoint,
+                force_path_style,
+                redirect_downloads,
+                credentials,
+            } => {
                 lines.push(("S3_BUCKET", bucket.clone()));
                 lines.push(("S3_PREFIX", prefix.clone()));
                 lines.push(("AWS_REGION", region.clone().unwrap_or_else(|| "(default us-east-1)".into())));
                 lines.push(("AWS_ENDPOINT_URL", endpoint.clone().unwrap_or_default()));
                 lines.push(("S3_FORCE_PATH_STYLE", force_path_style.to_string()));
                 lines.push(("S3_REDIRECT_DOWNLOADS", redirect_downloads.to_string()));
+                let keys = credentials.as_ref().map_or("(default credential chain)".into(), |c| {
+                    format!("{} (secret {})", c.access_key_id, c.secret_access_key)
+                });
+                lines.push(("AWS_ACCESS_KEY_ID", keys));
             }
         }
         lines.extend([
@@ -337,6 +359,14 @@ fn storage_config(vars: &Vars) -> Result<StorageConfig, ConfigError> {
             endpoint: vars.get("AWS_ENDPOINT_URL_S3").or_else(|| vars.get("AWS_ENDPOINT_URL")),
             force_path_style: vars.flag("S3_FORCE_PATH_STYLE", false)?,
             redirect_downloads: vars.flag("S3_REDIRECT_DOWNLOADS", false)?,
+            credentials: match (vars.get("AWS_ACCESS_KEY_ID"), vars.get("AWS_SECRET_ACCESS_KEY")) {
+                (Some(access_key_id), Some(secret)) => Some(S3Credentials {
+                    access_key_id,
+                    secret_access_key: Secret::new(secret),
+                    session_token: vars.get("AWS_SESSION_TOKEN").map(Secret::new),
+                }),
+                _ => None,
+            },
         },
         other => return Err(invalid("STORAGE_BACKEND", format!("{other:?}: use local, gridfs or s3"))),
     };

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod files_copy;
 pub mod http;
 pub mod openapi;
 pub mod routes;

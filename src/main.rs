@@ -4,7 +4,7 @@ use std::{process::ExitCode, time::Duration};
 
 use anyport::{
     AppState,
-    cli::{Cli, Command, Runtime},
+    cli::{Cli, Command, FilesCommand, Runtime},
     commands,
     config::Config,
     telemetry,
@@ -59,6 +59,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let schema_ready = !config.migrate_on_start;
             anyport::serve::run_http(AppState::new(config, schema_ready).await?).await
         }
+        Command::Files { command: FilesCommand::Copy { from, to } } => commands::copy_files(&from, &to).await,
         Command::Migrate => commands::migrate(&AppState::new(config, true).await?).await,
         Command::Seed => commands::seed(&AppState::new(config, true).await?).await,
         Command::Ready { timeout } => {

@@ -100,11 +100,12 @@ impl GridFsStore {
         }
         let ids: Vec<Bson> = self
             .files
+            .clone_with_type::<Document>()
             .find(filter)
             .projection(doc! { "_id": 1 })
             .await
             .map_err(|e| mongo_error(e, "finding revisions"))?
-            .map_ok(|f| f.id)
+            .try_filter_map(|mut d| std::future::ready(Ok(d.remove("_id"))))
             .try_collect()
             .await
             .map_err(|e| mongo_error(e, "reading revisions"))?;

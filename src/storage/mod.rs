@@ -157,9 +157,7 @@ pub async fn open(config: &StorageConfig) -> anyhow::Result<Storage> {
         #[cfg(feature = "gridfs")]
         StorageConfig::GridFs { uri, bucket } => Arc::new(gridfs::GridFsStore::connect(uri.expose(), bucket).await?),
         #[cfg(feature = "s3")]
-        StorageConfig::S3 { bucket, prefix, region, endpoint, force_path_style, .. } => Arc::new(
-            s3::S3Store::connect(bucket, prefix, region.as_deref(), endpoint.as_deref(), *force_path_style).await,
-        ),
+        StorageConfig::S3 { .. } => Arc::new(s3::S3Store::connect(config).await),
         #[allow(unreachable_patterns)]
         other => anyhow::bail!("storage backend {} is not compiled into this binary", other.kind()),
     })

@@ -7,7 +7,7 @@ use std::{collections::BTreeMap, time::Duration};
 use anyhow::Context;
 use aws_sdk_s3::{
     Client,
-    config::{Region, RequestChecksumCalculation, ResponseChecksumValidation},
+    config::{Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation},
     error::SdkError,
     presigning::PresigningConfig,
     primitives::ByteStream as S3Body,
@@ -17,6 +17,8 @@ use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use tokio_util::io::ReaderStream;
+
+use crate::config::StorageConfig;
 
 use super::{
     ByteRange, ByteStream, FileMeta, FileName, FileStore, PART_SIZE, Presigned, StoreError, Stored, limit_stream,
@@ -32,27 +34,33 @@ pub struct S3Store {
 
 impl S3Store {
     /// No network I/O: credentials are resolved on the first request.
-    pub async fn connect(
-        bucket: &str,
-        prefix: &str,
-        region: Option<&str>,
-        endpoint: Option<&str>,
-        force_path_style: bool,
-    ) -> Self {
+    pub async fn connect(config: &StorageConfig) -> Self {
+        let StorageConfig::S3 { bucket, prefix, region, endpoint, force_path_style, credentials, .. } = config else {
+            unreachable!("S3Store::connect is only called for S3 configuration")
+        };
         // An explicit region keeps the SDK from probing instance metadata at start-up.
-        let region = Region::new(region.unwrap_or("us-east-1").to_string());
+        let region = Region::new(region.clone().unwrap_or_else(|| "us-east-1".into()));
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
         if let Some(endpoint) = endpoint {
             loader = loader.endpoint_url(endpoint);
         }
+        if let Some(keys) = credentials {
+            loader = loader.credentials_provider(Credentials::new(
+                &keys.access_key_id,
+                keys.secret_access_key.expose(),
+                keys.session_token.as_ref().map(|t| t.expose().clone()),
+                None,
+                "anyport-config",
+            ));
+        }
         let shared = loader.load().await;
-        let config = aws_sdk_s3::config::Builder::from(&shared)
-            .force_path_style(force_path_style)
+        let s3_config = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(*force_path_style)
             // S3-compatible servers do not all accept the SDK's default trailing checksums.
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
             .build();
-        Self { client: Client::from_conf(config), bucket: bucket.to_string(), prefix: prefix.to_string() }
+        Self { client: Client::from_conf(s3_config), bucket: bucket.clone(), prefix: prefix.clone() }
     }
 
     fn key(&self, name: &FileName) -> String {

@@ -118,12 +118,16 @@ impl TestApp {
 
     /// A migrated fresh database, files in a temp dir, and these extra variables.
     pub async fn with(vars: &[(&str, &str)]) -> Self {
+        Self::with_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).await
+    }
+
+    pub async fn with_vars(vars: Vec<(String, String)>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut pairs = vec![
             ("DATABASE_URL".to_string(), fresh_database_url(&dir).await),
             ("STORAGE_DIR".to_string(), dir.path().join("files").display().to_string()),
         ];
-        pairs.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        pairs.extend(vars);
         let app = Self::unmigrated(config_from(pairs), dir).await;
         app.state.db.migrate().await.expect("migrations apply");
         app
@@ -140,6 +144,10 @@ impl TestApp {
         let (parts, body) = response.into_parts();
         let body = body.collect().await.unwrap().to_bytes();
         TestResponse { status: parts.status, headers: parts.headers, body }
+    }
+
+    pub fn files_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("files")
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {

@@ -1,8 +1,11 @@
 //! The contract suite: one binary, run once per database (`TEST_DATABASE=sqlite|postgres`).
 
 mod helpers;
+mod storage_env;
 
 mod errors;
+mod files;
+mod files_backends;
 mod platform;
 mod process;
 mod tweets;
