@@ -5,6 +5,9 @@ use std::{collections::HashMap, net::IpAddr, path::PathBuf, time::Duration};
 use crate::secret::{Secret, redact_url};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/anyport.db";
+/// The largest request body AWS Lambda accepts synchronously (6 MB); larger uploads go
+/// straight to S3 through `upload-url`.
+pub const LAMBDA_PAYLOAD_LIMIT_BYTES: u64 = 6 * 1024 * 1024;
 const MIB: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +99,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Bounds file uploads, which legitimately take longer than other requests.
     pub upload_timeout: Duration,
+    /// Running under the AWS Lambda runtime (`AWS_LAMBDA_RUNTIME_API` is set).
+    pub on_lambda: bool,
 }
 
 /// A configuration mistake, naming the variable so the operator knows what to fix.
@@ -221,7 +226,13 @@ impl Config {
             shutdown_timeout: vars.secs("SHUTDOWN_TIMEOUT_SECS", 25)?,
             request_timeout: vars.secs("REQUEST_TIMEOUT_SECS", 30)?,
             upload_timeout: vars.secs("UPLOAD_TIMEOUT_SECS", 3600)?,
+            on_lambda,
         })
+    }
+
+    /// The upload limit in force: `MAX_UPLOAD_BYTES`, and never above Lambda's payload cap.
+    pub fn upload_limit(&self) -> u64 {
+        if self.on_lambda { self.max_upload_bytes.min(LAMBDA_PAYLOAD_LIMIT_BYTES) } else { self.max_upload_bytes }
     }
 
     /// The effective configuration as `KEY=value` lines, secrets redacted.

@@ -9,6 +9,8 @@ pub mod error;
 pub mod extract;
 pub mod files_copy;
 pub mod http;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod openapi;
 pub mod routes;
 pub mod secret;

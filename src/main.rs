@@ -53,11 +53,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             telemetry::init(config.log_format);
             let lambda = runtime == Some(Runtime::Lambda)
                 || (runtime.is_none() && std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some());
-            if lambda {
-                anyhow::bail!("the Lambda runtime is not part of this build yet; use --runtime http");
-            }
             let schema_ready = !config.migrate_on_start;
-            anyport::serve::run_http(AppState::new(config, schema_ready).await?).await
+            let state = AppState::new(config, schema_ready).await?;
+            if lambda {
+                return run_lambda(state).await;
+            }
+            anyport::serve::run_http(state).await
         }
         Command::Files { command: FilesCommand::Copy { from, to } } => commands::copy_files(&from, &to).await,
         Command::Migrate => commands::migrate(&AppState::new(config, true).await?).await,
@@ -66,4 +67,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             commands::ready(&AppState::new(config, true).await?, Duration::from_secs(timeout)).await
         }
     }
+}
+
+#[cfg(feature = "lambda")]
+async fn run_lambda(state: AppState) -> anyhow::Result<()> {
+    anyport::lambda::run(state).await
+}
+
+#[cfg(not(feature = "lambda"))]
+async fn run_lambda(_: AppState) -> anyhow::Result<()> {
+    anyhow::bail!("this binary was built without the `lambda` feature; use --runtime http")
 }

@@ -96,7 +96,14 @@ fn file_path(state: &AppState, name: &str) -> String {
 }
 
 fn too_large(state: &AppState) -> ApiError {
-    StoreError::TooLarge { limit: state.config.max_upload_bytes }.into()
+    let limit = state.config.upload_limit();
+    if state.config.on_lambda && limit < state.config.max_upload_bytes {
+        return ApiError::PayloadTooLarge(format!(
+            "AWS Lambda accepts request bodies up to {limit} bytes; for larger files ask \
+             POST /api/v1/files/{{name}}/upload-url for a direct upload URL; nothing was stored"
+        ));
+    }
+    StoreError::TooLarge { limit }.into()
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
@@ -166,7 +173,7 @@ pub async fn put_file(
     NameParam(name): NameParam,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let limit = state.config.max_upload_bytes;
+    let limit = state.config.upload_limit();
     if declared_length(request.headers()).is_some_and(|len| len > limit) {
         return Err(too_large(&state));
     }
@@ -185,7 +192,7 @@ pub async fn put_file(
     responses((status = 201, body = UploadedFiles), (status = 413, body = Problem), (status = 415, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn upload_files(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
-    let limit = state.config.max_upload_bytes;
+    let limit = state.config.upload_limit();
     if declared_length(request.headers()).is_some_and(|len| len > limit) {
         return Err(too_large(&state));
     }

@@ -35,6 +35,9 @@ async fn json_over_max_json_bytes_is_413_whether_declared_or_streamed() {
     let app = TestApp::with(&[("MAX_JSON_BYTES", "1024")]).await;
     let big = json!({ "text": "x".repeat(2000) }).to_string();
     app.raw(Method::POST, "/api/v1/tweets", "application/json", big.clone()).await.problem(413);
+    if crate::helpers::via_lambda() {
+        return; // API Gateway buffers bodies: a chunked body never reaches a Lambda
+    }
 
     // Without Content-Length (chunked), the limit is enforced while reading.
     let chunks = big.into_bytes().chunks(100).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>();
@@ -73,6 +76,10 @@ async fn wrong_methods_are_405_problems_with_allow() {
 
 #[tokio::test]
 async fn a_body_slower_than_request_timeout_gets_408() {
+    if crate::helpers::via_lambda() {
+        eprintln!("not applicable: API Gateway buffers the body before invoking a Lambda");
+        return;
+    }
     let app = TestApp::with(&[("REQUEST_TIMEOUT_SECS", "1")]).await;
     let never_ends = futures_util::stream::pending::<Result<Vec<u8>, std::io::Error>>();
     let request = Request::post("/api/v1/tweets")

@@ -52,6 +52,13 @@ impl TestResponse {
     }
 }
 
+/// Whether requests go through the Lambda event path (`TEST_VIA_LAMBDA=1`): each one becomes
+/// an API Gateway v2 event, parsed by lambda_http, answered by the Lambda router and
+/// converted the way lambda_http converts responses.
+pub fn via_lambda() -> bool {
+    std::env::var("TEST_VIA_LAMBDA").is_ok_and(|v| v == "1")
+}
+
 /// Which database the contract suite runs on.
 pub fn database_under_test() -> &'static str {
     match std::env::var("TEST_DATABASE").as_deref() {
@@ -140,6 +147,9 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        if via_lambda() {
+            return crate::lambda::through_lambda(&self.state, request).await;
+        }
         let response = self.router.clone().oneshot(request).await.unwrap();
         let (parts, body) = response.into_parts();
         let body = body.collect().await.unwrap().to_bytes();

@@ -6,6 +6,7 @@ mod storage_env;
 mod errors;
 mod files;
 mod files_backends;
+mod lambda;
 mod platform;
 mod process;
 mod tweets;
