@@ -1,0 +1,37 @@
+# anyport: one image for Heroku (container:push / heroku.yml), DigitalOcean, Cloud Run,
+# Kubernetes, docker-compose and AWS Lambda container images (the binary detects the
+# Lambda Runtime API). Build: docker build -t anyport .
+
+# --- build stage: dependencies first, in a layer of their own -----------------------------
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+ENV CARGO_TERM_COLOR=never
+COPY Cargo.toml Cargo.lock ./
+# A placeholder crate with the real manifest compiles every dependency once; the layer is
+# reused until Cargo.toml or Cargo.lock change.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+    && cargo build --release --locked \
+    && rm -rf src target/release/.fingerprint/anyport-* target/release/deps/anyport-* target/release/deps/libanyport-*
+COPY migrations migrations
+COPY src src
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    cargo build --release --locked && cp target/release/anyport /usr/local/bin/anyport
+
+# --- runtime stage: the binary, CA certificates and an unprivileged user ------------------
+FROM debian:bookworm-slim
+# ca-certificates is unpinned on purpose: the newest CA bundle of the release is the right one.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin anyport \
+    && mkdir -p /app/data && chown 10001:10001 /app/data
+COPY --from=build /usr/local/bin/anyport /usr/local/bin/anyport
+WORKDIR /app
+USER 10001
+# Platforms set PORT; these are the defaults for a plain `docker run`.
+ENV HOST=0.0.0.0 PORT=8080 LOG_FORMAT=json
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["anyport", "healthcheck"]
+CMD ["anyport", "serve"]
