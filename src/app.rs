@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(routes::health::router())
         .merge(routes::docs::router(&state.config.base_path))
+        .merge(routes::pages::router())
         .nest(API_PREFIX, records.merge(files))
         .fallback(http::not_found_fallback)
         .layer(from_fn_with_state(state.clone(), auth::require_token_for_writes))

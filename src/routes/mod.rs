@@ -3,6 +3,7 @@
 pub mod docs;
 pub mod files;
 pub mod health;
+pub mod pages;
 pub mod tweets;
 pub mod users;
 pub mod workers;
