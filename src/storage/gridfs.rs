@@ -19,7 +19,7 @@ use mongodb::{
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 
-use super::{ByteRange, ByteStream, EtagHasher, FileMeta, FileName, FileStore, StoreError, Stored, limit_stream};
+use super::{ByteRange, ByteStream, FileMeta, FileName, FileStore, StoreError, Stored, UploadMeter};
 
 const DEFAULT_DATABASE: &str = "anyport";
 /// Chunks fetched per round trip: 4 × 255 KiB keeps memory small and round trips few.
@@ -171,12 +171,11 @@ impl FileStore for GridFsStore {
             .metadata(doc! { "contentType": content_type })
             .await
             .map_err(|e| mongo_error(e, "opening an upload"))?;
-        let mut body = limit_stream(body, limit);
-        let mut hasher = EtagHasher::default();
+        let mut meter = UploadMeter::new(limit);
+        let mut body = body;
         let written = async {
             while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| StoreError::from_body(e, limit))?;
-                hasher.update(&chunk);
+                let chunk = meter.accept(chunk)?;
                 upload.write_all(&chunk).await.map_err(|e| StoreError::Unavailable(format!("writing chunks: {e}")))?;
             }
             Ok::<_, StoreError>(())
@@ -190,7 +189,7 @@ impl FileStore for GridFsStore {
         }
         upload.close().await.map_err(|e| StoreError::Unavailable(format!("finishing the upload: {e}")))?;
         let id = upload.id().clone();
-        let etag = hasher.finish();
+        let (_, etag) = meter.finish();
         self.files
             .update_one(doc! { "_id": id.clone() }, doc! { "$set": { "metadata.etag": &etag } })
             .await

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
 
-use super::{ByteRange, ByteStream, EtagHasher, FileMeta, FileName, FileStore, StoreError, Stored, limit_stream};
+use super::{ByteRange, ByteStream, FileMeta, FileName, FileStore, StoreError, Stored, UploadMeter};
 
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -91,16 +91,13 @@ impl LocalStore {
         let tmp = self.dir("tmp").join(uuid::Uuid::new_v4().to_string());
         let result = async {
             let mut file = tokio::fs::File::create(&tmp).await.context("creating the upload file")?;
-            let mut body = limit_stream(body, limit);
-            let (mut size, mut hasher) = (0u64, EtagHasher::default());
+            let mut meter = UploadMeter::new(limit);
+            let mut body = body;
             while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| StoreError::from_body(e, limit))?;
-                hasher.update(&chunk);
-                size += chunk.len() as u64;
-                file.write_all(&chunk).await.context("writing the upload file")?;
+                file.write_all(&meter.accept(chunk)?).await.context("writing the upload file")?;
             }
             file.sync_all().await.context("flushing the upload file")?;
-            Ok::<_, StoreError>((size, hasher.finish()))
+            Ok::<_, StoreError>(meter.finish())
         }
         .await;
         match result {

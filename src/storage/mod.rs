@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 
 pub use self::{
     etag::EtagHasher,
-    limit::{TooLarge, limit_stream},
+    limit::{TooLarge, UploadMeter},
     name::{FileName, InvalidName, UNRESERVED, content_disposition},
 };
 use crate::config::StorageConfig;

@@ -21,7 +21,7 @@ use tokio_util::io::ReaderStream;
 use crate::config::StorageConfig;
 
 use super::{
-    ByteRange, ByteStream, FileMeta, FileName, FileStore, PART_SIZE, Presigned, StoreError, Stored, limit_stream,
+    ByteRange, ByteStream, FileMeta, FileName, FileStore, PART_SIZE, Presigned, StoreError, Stored, UploadMeter,
 };
 
 const HEAD_CONCURRENCY: usize = 8;
@@ -83,7 +83,7 @@ impl S3Store {
 
     /// Uploads the body as one PUT when it fits in a part, else as a multipart upload.
     async fn upload(&self, key: &str, content_type: &str, body: ByteStream<'_>, limit: u64) -> Result<(), StoreError> {
-        let mut body = limit_stream(body, limit);
+        let (mut body, mut meter) = (body, UploadMeter::new(limit));
         let mut buffer = BytesMut::with_capacity(PART_SIZE);
         let mut ended = false;
         let mut multipart: Option<(String, Vec<CompletedPart>)> = None;
@@ -91,7 +91,7 @@ impl S3Store {
             loop {
                 while !ended && buffer.len() < PART_SIZE {
                     match body.next().await {
-                        Some(chunk) => buffer.extend_from_slice(&chunk.map_err(|e| StoreError::from_body(e, limit))?),
+                        Some(chunk) => buffer.extend_from_slice(&meter.accept(chunk)?),
                         None => ended = true,
                     }
                 }
