@@ -3,12 +3,15 @@
 use utoipa::{
     Modify, OpenApi,
     openapi::{
-        Server,
+        Content, Ref, RefOr, ResponseBuilder, Server,
         security::{Http, HttpAuthScheme, SecurityScheme},
     },
 };
 
-use crate::routes::{files, health, tweets, users, workers};
+use crate::{
+    error::PROBLEM_JSON,
+    routes::{files, health, tweets, users, workers},
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,7 +25,7 @@ use crate::routes::{files, health, tweets, users, workers};
         files::create_upload_url,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
     tags((name = "tweets"), (name = "users"), (name = "workers"), (name = "files"), (name = "health")),
 )]
 struct ApiDoc;
@@ -33,6 +36,58 @@ impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// Every error is problem+json, and every operation can meet the generic errors (a body
+/// that is malformed, too large or of the wrong type; a missing token; a dependency down):
+/// documented here once instead of on each handler.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations =
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.head, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                for response in operation.responses.responses.values_mut() {
+                    if let RefOr::T(response) = response
+                        && let Some(content) = response.content.shift_remove("application/json")
+                    {
+                        let problem =
+                            matches!(&content.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem"));
+                        response
+                            .content
+                            .insert(if problem { PROBLEM_JSON } else { "application/json" }.into(), content);
+                    }
+                }
+                let mut generic = Vec::new();
+                if path != "/healthz" {
+                    generic.push(("503", "A dependency (database, storage) is unavailable; retry after Retry-After"));
+                }
+                if operation.request_body.is_some() {
+                    generic.extend([
+                        ("400", "Malformed body"),
+                        ("408", "The request took longer than its timeout"),
+                        ("413", "Body over its limit"),
+                        ("415", "Wrong Content-Type"),
+                        ("422", "Invalid fields"),
+                    ]);
+                }
+                if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+                    generic.push(("422", "Invalid path or query parameter"));
+                }
+                if operation.security.is_some() {
+                    generic.push(("401", "A valid bearer token is needed (when API_TOKEN is set)"));
+                }
+                for (status, description) in generic {
+                    operation.responses.responses.entry(status.to_string()).or_insert_with(|| {
+                        let content = Content::new(Some(Ref::from_schema_name("Problem")));
+                        RefOr::T(ResponseBuilder::new().description(description).content(PROBLEM_JSON, content).build())
+                    });
+                }
+            }
+        }
     }
 }
 

@@ -39,6 +39,14 @@ async fn openapi_lists_every_operation_and_docs_are_served_from_the_binary() {
             assert!(spec["paths"][path][method].is_object(), "{method} {path} missing");
         }
     }
+    let get_tweet = &spec["paths"]["/api/v1/tweets/{id}"]["get"]["responses"];
+    assert!(get_tweet["404"]["content"]["application/problem+json"].is_object(), "errors are problem+json");
+    assert!(get_tweet["503"].is_object());
+    let create = &spec["paths"]["/api/v1/tweets"]["post"]["responses"];
+    for status in ["201", "400", "401", "413", "415", "422"] {
+        assert!(create[status].is_object(), "POST /api/v1/tweets documents {status}");
+    }
+    assert!(spec["paths"]["/healthz"]["get"]["responses"]["503"].is_null(), "liveness never depends on anything");
     let redirect = app.get("/docs").await;
     assert_eq!(redirect.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(redirect.header("location"), Some("docs/"));
