@@ -55,7 +55,9 @@
       if (result.status === 401 && attempt === 0 && await api.askForToken()) continue;
       if (result.status >= 200 && result.status < 300) { bar.value = 100; return { ok: true }; }
       if (result.status === 413) return { ok: false, message: `Too large: ${detail(result.body, 413)}` };
-      if (result.status === 401) return { ok: false, message: "A write token is needed to upload." };
+      if (result.status === 401) {
+        return { ok: false, message: api.token() ? "The write token was refused." : "A write token is needed to upload." };
+      }
       return { ok: false, message: detail(result.body, result.status) };
     }
     return { ok: false, message: "A write token is needed to upload." };
@@ -75,6 +77,7 @@
       li.append(name, bar, status);
       uploads.append(li);
       const result = await uploadOne(file, bar, status);
+      if (!result.ok) bar.value = 0; // a refused upload stored nothing, whatever was sent
       status.textContent = result.ok ? "done" : "failed";
       status.className = result.ok ? "status-ok" : "status-bad";
       if (result.ok) {

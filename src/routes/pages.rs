@@ -65,6 +65,7 @@ fn render(state: &AppState, page: Page<'_>) -> Response {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · anyport</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{base}/assets/app.css?v={VERSION}">
 {scripts}
 </head>
