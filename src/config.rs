@@ -5,9 +5,10 @@ use std::{collections::HashMap, net::IpAddr, path::PathBuf, time::Duration};
 use crate::secret::{Secret, redact_url};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/anyport.db";
-/// The largest request body AWS Lambda accepts synchronously (6 MB); larger uploads go
-/// straight to S3 through `upload-url`.
-pub const LAMBDA_PAYLOAD_LIMIT_BYTES: u64 = 6 * 1024 * 1024;
+/// The largest body that fits AWS Lambda's 6 MB synchronous payload once API Gateway has
+/// base64-encoded it (with room for the event's headers). Larger uploads go straight to S3
+/// through `upload-url`; larger downloads through a presigned URL or byte ranges.
+pub const LAMBDA_PAYLOAD_LIMIT_BYTES: u64 = 4_400_000;
 const MIB: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

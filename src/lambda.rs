@@ -39,6 +39,10 @@ pub fn lambda_router(state: AppState) -> MapRequest<Router, fn(LambdaRequest) ->
 /// when a custom domain hid it). The routes do not know stages: the stage is removed here,
 /// whatever `BASE_PATH` says; `BASE_PATH=/prod` puts it back into generated links.
 fn strip_stage(mut request: LambdaRequest) -> LambdaRequest {
+    // With this set (custom domains), lambda_http leaves the path alone, and so do we.
+    if std::env::var_os("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH").is_some() {
+        return request;
+    }
     let stage = match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV1(ctx)) => ctx.stage.clone(),
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.stage.clone(),

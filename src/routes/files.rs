@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     AppState,
-    config::StorageConfig,
+    config::{LAMBDA_PAYLOAD_LIMIT_BYTES, StorageConfig},
     db::pagination::{DEFAULT_LIMIT, MAX_LIMIT},
     error::{ApiError, FieldError, Problem},
     extract::{ApiJson, ApiQuery},
@@ -270,6 +270,16 @@ pub async fn download_file(
         RangeRequest::Full => None,
         RangeRequest::Partial(range) => Some(range),
     };
+    let length = range.map_or(meta.size, |r| r.length());
+    if state.config.on_lambda && length > LAMBDA_PAYLOAD_LIMIT_BYTES {
+        // Lambda would fail to return it: say so, and how to get the file anyway.
+        if let Some(url) = state.storage.presign_get(&name, DOWNLOAD_URL_TTL).await? {
+            return Ok(Redirect::to(&url.url).into_response());
+        }
+        return Err(ApiError::PayloadTooLarge(format!(
+            "AWS Lambda returns at most {LAMBDA_PAYLOAD_LIMIT_BYTES} bytes: download this file in byte ranges (Range: bytes=…)"
+        )));
+    }
     let (meta, body) = state.storage.get(&name, range).await?.ok_or_else(|| file_not_found(&name))?;
     let mut response = Response::new(Body::from_stream(body));
     response.headers_mut().extend(file_headers(&meta));

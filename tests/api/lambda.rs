@@ -153,9 +153,10 @@ async fn a_base64_multipart_upload_arrives_intact_and_binary_downloads_go_back_b
 }
 
 #[tokio::test]
-async fn on_lambda_an_upload_over_6_mb_is_413_pointing_to_upload_url() {
+async fn on_lambda_bodies_over_the_base64_payload_cap_get_413_with_a_way_around() {
+    let limit = anyport::config::LAMBDA_PAYLOAD_LIMIT_BYTES as usize;
     let app = TestApp::with(&[("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")]).await;
-    let body = vec![1u8; 6 * 1024 * 1024 + 1];
+    let body = vec![1u8; limit + 1];
     let mut headers = HeaderMap::new();
     headers.insert("content-type", "application/octet-stream".parse().unwrap());
     let event = v2_event("PUT", "/api/v1/files/big.bin", &headers, &body);
@@ -165,6 +166,19 @@ async fn on_lambda_an_upload_over_6_mb_is_413_pointing_to_upload_url() {
     assert!(reply.json()["detail"].as_str().unwrap().contains("upload-url"));
     let ok = v2_event("PUT", "/api/v1/files/small.bin", &headers, &body[..1000]);
     assert_eq!(invoke(&app.state, &ok.to_string()).await.status, StatusCode::CREATED);
+
+    // A file stored another way (upload-url) is too big to return whole, but ranges work.
+    let name = anyport::storage::FileName::parse("big.bin").unwrap();
+    let stream: anyport::storage::ByteStream =
+        Box::pin(futures_util::stream::iter([Ok(axum::body::Bytes::from(body.clone()))]));
+    app.state.storage.put(&name, "application/octet-stream", stream, u64::MAX).await.unwrap();
+    let whole = invoke(&app.state, &v2_event("GET", "/api/v1/files/big.bin", &HeaderMap::new(), b"").to_string()).await;
+    assert_eq!(whole.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(whole.json()["detail"].as_str().unwrap().contains("Range"));
+    let mut ranged = HeaderMap::new();
+    ranged.insert("range", "bytes=0-999".parse().unwrap());
+    let part = invoke(&app.state, &v2_event("GET", "/api/v1/files/big.bin", &ranged, b"").to_string()).await;
+    assert_eq!((part.status, part.bytes().len()), (StatusCode::PARTIAL_CONTENT, 1000));
 }
 
 #[tokio::test]
