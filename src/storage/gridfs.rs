@@ -12,7 +12,7 @@ use futures_util::{AsyncWriteExt, StreamExt, TryStreamExt};
 use mongodb::{
     Client, Collection, Database, IndexModel,
     bson::{Binary, Bson, Document, doc},
-    error::ErrorKind,
+    error::{ErrorKind, GridFsErrorKind},
     gridfs::{FilesCollectionDocument, GridFsBucket},
     options::{ClientOptions, GridFsBucketOptions, IndexOptions},
 };
@@ -182,8 +182,11 @@ impl FileStore for GridFsStore {
         }
         .await;
         if let Err(e) = written {
-            if let Err(abort) = upload.abort().await {
-                tracing::error!(error = %abort, "GridFS upload abort failed; its chunks may remain");
+            match upload.abort().await {
+                // The driver closes the stream (and deletes its chunks) itself after a write error.
+                Err(abort) if matches!(&*abort.kind, ErrorKind::GridFs(GridFsErrorKind::UploadStreamClosed)) => {}
+                Err(abort) => tracing::error!(error = %abort, "GridFS upload abort failed; its chunks may remain"),
+                Ok(()) => {}
             }
             return Err(e);
         }
