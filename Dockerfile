@@ -14,6 +14,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     && cargo build --release --locked \
     && rm -rf src target/release/.fingerprint/anyport-* target/release/deps/anyport-* target/release/deps/libanyport-*
 COPY migrations migrations
+COPY assets assets
 COPY src src
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     cargo build --release --locked && cp target/release/anyport /usr/local/bin/anyport
