@@ -11,13 +11,13 @@ COPY Cargo.toml Cargo.lock ./
 # reused until Cargo.toml or Cargo.lock change.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
-    && cargo build --release --locked \
-    && rm -rf src target/release/.fingerprint/anyport-* target/release/deps/anyport-* target/release/deps/libanyport-*
+    && cargo build --profile dist --locked \
+    && rm -rf src target/dist/.fingerprint/anyport-* target/dist/deps/anyport-* target/dist/deps/libanyport-*
 COPY migrations migrations
 COPY assets assets
 COPY src src
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
-    cargo build --release --locked && cp target/release/anyport /usr/local/bin/anyport
+    cargo build --profile dist --locked && cp target/dist/anyport /usr/local/bin/anyport
 
 # --- runtime stage: the binary, CA certificates and an unprivileged user ------------------
 FROM debian:bookworm-slim
