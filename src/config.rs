@@ -98,6 +98,9 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     pub shutdown_timeout: Duration,
     pub request_timeout: Duration,
+    /// How long a connection may take to send a request's head, and how long an idle
+    /// keep-alive connection stays open (hyper uses one timer for both).
+    pub header_read_timeout: Duration,
     /// Bounds file uploads, which legitimately take longer than other requests.
     pub upload_timeout: Duration,
     /// Running under the AWS Lambda runtime (`AWS_LAMBDA_RUNTIME_API` is set).
@@ -226,6 +229,9 @@ impl Config {
             cors_allowed_origins: cors_origins(vars.get("CORS_ALLOWED_ORIGINS"))?,
             shutdown_timeout: vars.secs("SHUTDOWN_TIMEOUT_SECS", 25)?,
             request_timeout: vars.secs("REQUEST_TIMEOUT_SECS", 30)?,
+            // Longer than the 60 s idle timeout of AWS load balancers and nginx's upstream
+            // keep-alive, so that they, not we, close idle connections (no reuse races).
+            header_read_timeout: vars.secs("HEADER_READ_TIMEOUT_SECS", 65)?,
             upload_timeout: vars.secs("UPLOAD_TIMEOUT_SECS", 3600)?,
             on_lambda,
         })
@@ -285,6 +291,7 @@ impl Config {
             ("CORS_ALLOWED_ORIGINS", self.cors_allowed_origins.join(",")),
             ("SHUTDOWN_TIMEOUT_SECS", self.shutdown_timeout.as_secs().to_string()),
             ("REQUEST_TIMEOUT_SECS", self.request_timeout.as_secs().to_string()),
+            ("HEADER_READ_TIMEOUT_SECS", self.header_read_timeout.as_secs().to_string()),
             ("UPLOAD_TIMEOUT_SECS", self.upload_timeout.as_secs().to_string()),
         ]);
         lines

@@ -7,6 +7,13 @@ use axum::{
     http::{header, request::Parts},
 };
 use serde::de::DeserializeOwned;
+use utoipa::{
+    IntoParams,
+    openapi::{
+        KnownFormat, ObjectBuilder, Required, SchemaFormat, Type,
+        path::{Parameter, ParameterBuilder, ParameterIn},
+    },
+};
 
 use crate::{
     AppState,
@@ -106,6 +113,24 @@ impl From<QueryRejection> for ApiError {
 /// A resource id from the path. Any run of digits is an id (one too large to exist is
 /// simply not found); anything else is a 422.
 pub struct Id(pub Option<i64>);
+
+/// Documents `{id}` as what `parse_id` takes: a positive 64-bit integer (0 and numbers too
+/// large for an id are valid requests for something that does not exist: 404).
+impl IntoParams for Id {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(1));
+        let id = ParameterBuilder::new()
+            .name("id")
+            .parameter_in(ParameterIn::Path)
+            .required(Required::True)
+            .description(Some("The resource's id, a positive integer."))
+            .schema(Some(schema));
+        vec![id.build()]
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = ApiError;

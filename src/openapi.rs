@@ -3,7 +3,8 @@
 use utoipa::{
     Modify, OpenApi,
     openapi::{
-        Content, Ref, RefOr, ResponseBuilder, Server,
+        Content, Ref, RefOr, Required, ResponseBuilder, Schema, Server, Type,
+        schema::SchemaType,
         security::{Http, HttpAuthScheme, SecurityScheme},
     },
 };
@@ -25,7 +26,7 @@ use crate::{
         files::create_upload_url,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
-    modifiers(&BearerAuth, &ProblemResponses),
+    modifiers(&BearerAuth, &OptionalBodies, &ProblemResponses),
     tags((name = "tweets"), (name = "users"), (name = "workers"), (name = "files"), (name = "health")),
 )]
 struct ApiDoc;
@@ -36,6 +37,34 @@ impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// A body typed `Option<T>` may be left out; utoipa spells that as "`T` or `null`", but a
+/// JSON `null` body is no more acceptable than any other non-object. Keep `T`, not required.
+struct OptionalBodies;
+
+impl Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let is_null = |schema: &RefOr<Schema>| matches!(schema, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null));
+        for item in openapi.paths.paths.values_mut() {
+            let operations =
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.head, &mut item.patch];
+            for body in operations.into_iter().flatten().filter_map(|o| o.request_body.as_mut()) {
+                if body.required == Some(Required::True) {
+                    continue;
+                }
+                for content in body.content.values_mut() {
+                    if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema
+                        && let [a, b] = one_of.items.as_slice()
+                        && (is_null(a) || is_null(b))
+                    {
+                        content.schema = Some(if is_null(a) { b.clone() } else { a.clone() });
+                    }
+                }
+                body.required = Some(Required::False);
+            }
+        }
     }
 }
 
@@ -92,11 +121,20 @@ impl Modify for ProblemResponses {
 }
 
 /// The spec, with the server URL carrying `BASE_PATH` so clients and Swagger UI call
-/// the right place behind a stage or ingress prefix.
-pub fn spec(base_path: &str) -> utoipa::openapi::OpenApi {
+/// the right place behind a stage or ingress prefix, and the configured upload limit as the
+/// largest `size` an upload URL can be asked for.
+pub fn spec(base_path: &str, max_upload_bytes: u64) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     let server = if base_path.is_empty() { "/" } else { base_path };
     doc.servers = Some(vec![Server::new(server)]);
+    let upload_url_size = doc.components.as_mut().and_then(|c| match c.schemas.get_mut("UploadUrlRequest") {
+        Some(RefOr::T(Schema::Object(request))) => request.properties.get_mut("size"),
+        _ => None,
+    });
+    match upload_url_size {
+        Some(RefOr::T(Schema::Object(size))) => size.maximum = Some(max_upload_bytes.into()),
+        _ => unreachable!("UploadUrlRequest has a `size` property"),
+    }
     doc
 }

@@ -18,7 +18,9 @@ pub struct PageParams {
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
-    /// `next_cursor` from the previous page.
+    /// `next_cursor` from the previous page: an opaque token, so only cursors this API
+    /// returned are accepted (422 otherwise). Empty means the first page.
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
 }
 

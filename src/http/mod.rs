@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod download;
+pub mod drain;
 pub mod request_id;
 
 use std::sync::atomic::Ordering;

@@ -16,7 +16,14 @@ use axum::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{
+    IntoParams, ToSchema,
+    openapi::{
+        ObjectBuilder, Required, Type,
+        path::{Parameter, ParameterBuilder, ParameterIn},
+        schema::Object,
+    },
+};
 
 use crate::{
     AppState,
@@ -26,6 +33,7 @@ use crate::{
     extract::{ApiJson, ApiQuery},
     http::download::{RangeRequest, file_headers, not_modified, quoted_etag, range_request},
     storage::{ByteStream, FileMeta, FileName, Presigned, StoreError, TooLarge, UNRESERVED},
+    validate,
 };
 
 /// More parts than this in one multipart request is a 413, not a loop over 10 000 files.
@@ -58,13 +66,74 @@ impl<S: Send + Sync> FromRequestParts<S> for NameParam {
     }
 }
 
+impl IntoParams for NameParam {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let schema = ObjectBuilder::new().schema_type(Type::String).pattern(Some(FileName::pattern()));
+        let name = ParameterBuilder::new()
+            .name("name")
+            .parameter_in(ParameterIn::Path)
+            .required(Required::True)
+            .description(Some(
+                "The file's name: 1 to 255 bytes of UTF-8, no `/`, `\\`, NUL or control characters, not `.` or `..`.",
+            ))
+            .example(Some("report.pdf".into()))
+            .schema(Some(schema));
+        vec![name.build()]
+    }
+}
+
+/// The request headers a download reads.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // documentation only: `download_file` reads the `HeaderMap`
+pub struct DownloadHeaders {
+    /// One byte range: `bytes=first-last`, `bytes=first-` or `bytes=-suffix` (206); 416 when it
+    /// is malformed, asks for several ranges or lies outside the file. Other units are ignored.
+    #[param(rename = "Range", example = "bytes=0-1023")]
+    range: Option<String>,
+    /// Honour `Range` only while the file still has this (quoted) ETag.
+    #[param(rename = "If-Range")]
+    if_range: Option<String>,
+    /// 304 when one of these ETags (or `*`) is the file's.
+    #[param(rename = "If-None-Match")]
+    if_none_match: Option<String>,
+}
+
+/// The request headers `HEAD` reads.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // documentation only: `head_file` reads the `HeaderMap`
+pub struct HeadHeaders {
+    /// 304 when one of these ETags (or `*`) is the file's.
+    #[param(rename = "If-None-Match")]
+    if_none_match: Option<String>,
+}
+
+/// The raw bytes of a file.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // documentation only: bodies are streamed
+pub struct FileBytes(Vec<u8>);
+
+/// A multipart upload: one or more parts named `file`, each with a file name.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // documentation only: `upload_files` streams the parts
+pub struct UploadForm {
+    #[schema(inline, min_items = 1, max_items = 100)]
+    file: Vec<FileBytes>,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FileListParams {
-    /// Only names starting with this.
+    /// Only names starting with this; at most 255 bytes of UTF-8.
+    #[param(max_length = 255)]
     pub prefix: Option<String>,
-    /// `next_cursor` from the previous page.
+    /// `next_cursor` from the previous page: an opaque token, so only cursors this API
+    /// returned are accepted (422 otherwise). Empty means the first page.
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -86,8 +155,26 @@ pub struct UploadedFiles {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadUrlRequest {
+    #[schema(schema_with = content_type_schema)]
     pub content_type: Option<String>,
+    /// The size in bytes, at most `MAX_UPLOAD_BYTES` (the spec states the configured value).
+    #[serde(default, deserialize_with = "whole_number")]
     pub size: Option<u64>,
+}
+
+/// JSON has one number type: `5.0` and `5e0` are the integer 5, to JSON Schema as well, so
+/// a whole number is accepted however it is written.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    const TWO_POW_64: f64 = 18_446_744_073_709_551_616.0;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else { return Ok(None) };
+    if let Some(n) = number.as_u64() {
+        return Ok(Some(n));
+    }
+    match number.as_f64() {
+        // The cast is exact: `n` is whole and inside u64's range.
+        Some(n) if n.fract() == 0.0 && (0.0..TWO_POW_64).contains(&n) => Ok(Some(n as u64)),
+        _ => Err(serde::de::Error::custom(format!("expected a whole number of bytes, got {number}"))),
+    }
 }
 
 fn file_path(state: &AppState, name: &str) -> String {
@@ -128,6 +215,22 @@ fn content_type_of(value: Option<&str>) -> Result<String, ApiError> {
     if plausible { Ok(value.to_string()) } else { Err(ApiError::validation("content_type", "is not a media type")) }
 }
 
+/// Exactly what `content_type_of` accepts: empty or blank (the default type), or, once
+/// trimmed, `type/subtype` in token characters with optional `;` parameters, printable ASCII,
+/// at most 255 characters.
+pub fn content_type_pattern() -> String {
+    let ws = validate::whitespace_class();
+    let token = "[A-Za-z0-9!#$&^_.+-]+";
+    let printable = r"[\u0020-\u007E]";
+    format!("^[{ws}]*(?:(?={printable}{{1,255}}[{ws}]*$){token}/{token}(?: *;{printable}*)?)?[{ws}]*$")
+}
+
+fn content_type_schema() -> Object {
+    let description = "A media type like `text/plain; charset=utf-8`; absent, `null` or blank means \
+        `application/octet-stream`.";
+    validate::string_schema(content_type_pattern(), description, true)
+}
+
 #[utoipa::path(get, path = "/api/v1/files", tag = "files", params(FileListParams),
     responses((status = 200, body = FilePage), (status = 422, body = Problem), (status = 503, body = Problem)))]
 pub async fn list_files(
@@ -164,8 +267,10 @@ fn decode_cursor(cursor: &str) -> Option<String> {
 }
 
 /// Stores the raw request body under the name: 201 when new, 200 when it replaced a file.
-#[utoipa::path(put, path = "/api/v1/files/{name}", tag = "files", params(("name" = String, Path)),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"), security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/files/{name}", tag = "files", params(NameParam),
+    request_body(content = Option<FileBytes>, content_type = "application/octet-stream",
+        description = "The file's bytes; no body stores an empty file. Its Content-Type is stored with it."),
+    security(("bearer" = [])),
     responses((status = 201, body = FileMeta), (status = 200, body = FileMeta), (status = 413, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn put_file(
@@ -188,7 +293,7 @@ pub async fn put_file(
 /// Stores every `file` part of a multipart form. If any part fails, the files this request
 /// created are removed again and the request fails as a whole.
 #[utoipa::path(post, path = "/api/v1/files", tag = "files", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "one or more parts named `file`"),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = UploadedFiles), (status = 413, body = Problem), (status = 415, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn upload_files(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
@@ -247,7 +352,7 @@ fn multipart_error(err: MultipartError, limit: u64) -> ApiError {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/files/{name}", tag = "files", params(("name" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/files/{name}", tag = "files", params(NameParam, DownloadHeaders),
     responses((status = 200, description = "the file"), (status = 206, description = "one byte range"),
         (status = 302, description = "redirect to a presigned S3 URL (S3_REDIRECT_DOWNLOADS)"),
         (status = 304, description = "If-None-Match matched"), (status = 404, body = Problem), (status = 416, body = Problem)))]
@@ -296,7 +401,7 @@ pub async fn download_file(
     Ok(response)
 }
 
-#[utoipa::path(head, path = "/api/v1/files/{name}", tag = "files", params(("name" = String, Path)),
+#[utoipa::path(head, path = "/api/v1/files/{name}", tag = "files", params(NameParam, HeadHeaders),
     responses((status = 200, description = "the file's headers"), (status = 304), (status = 404)))]
 pub async fn head_file(
     State(state): State<AppState>,
@@ -329,7 +434,7 @@ fn file_not_found(name: &FileName) -> ApiError {
     ApiError::NotFound(format!("no file named {:?}", name.as_str()))
 }
 
-#[utoipa::path(delete, path = "/api/v1/files/{name}", tag = "files", params(("name" = String, Path)),
+#[utoipa::path(delete, path = "/api/v1/files/{name}", tag = "files", params(NameParam),
     security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_file(State(state): State<AppState>, NameParam(name): NameParam) -> Result<StatusCode, ApiError> {
     if state.storage.delete(&name).await? { Ok(StatusCode::NO_CONTENT) } else { Err(file_not_found(&name)) }
@@ -337,7 +442,7 @@ pub async fn delete_file(State(state): State<AppState>, NameParam(name): NamePar
 
 /// Where to send the bytes: a presigned S3 PUT (straight to the bucket, past Lambda's 6 MB
 /// limit), or this API's own PUT URL on other backends.
-#[utoipa::path(post, path = "/api/v1/files/{name}/upload-url", tag = "files", params(("name" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/files/{name}/upload-url", tag = "files", params(NameParam),
     request_body(content = Option<UploadUrlRequest>), security(("bearer" = [])),
     responses((status = 200, body = Presigned), (status = 413, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_upload_url(

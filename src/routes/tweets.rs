@@ -3,7 +3,7 @@
 use axum::{Json, Router, extract::State, http::StatusCode, response::Response, routing::get};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{ToSchema, openapi::schema::Object};
 
 use super::{created, not_found};
 use crate::{
@@ -41,8 +41,13 @@ impl From<TweetRow> for Tweet {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTweet {
-    #[schema(min_length = 1, max_length = 280)]
+    #[schema(schema_with = text_schema)]
     pub text: String,
+}
+
+fn text_schema() -> Object {
+    let description = "1 to 280 characters (not bytes) once leading and trailing whitespace is trimmed; no NUL.";
+    validate::string_schema(validate::text_pattern(TWEET_MAX_CHARS), description, false)
 }
 
 impl NewTweet {
@@ -75,7 +80,7 @@ pub async fn create_tweet(
     Ok(created(&state, format!("/tweets/{}", row.id), Tweet::from(row)))
 }
 
-#[utoipa::path(get, path = "/api/v1/tweets/{id}", tag = "tweets", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/tweets/{id}", tag = "tweets", params(Id),
     responses((status = 200, body = Tweet), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn get_tweet(State(state): State<AppState>, Id(id): Id) -> Result<Json<Tweet>, ApiError> {
     let Some(id) = id else { return Err(not_found("tweet", id)) };
@@ -83,7 +88,7 @@ pub async fn get_tweet(State(state): State<AppState>, Id(id): Id) -> Result<Json
     Ok(Json(row.into()))
 }
 
-#[utoipa::path(patch, path = "/api/v1/tweets/{id}", tag = "tweets", params(("id" = i64, Path)), request_body = NewTweet,
+#[utoipa::path(patch, path = "/api/v1/tweets/{id}", tag = "tweets", params(Id), request_body = NewTweet,
     security(("bearer" = [])),
     responses((status = 200, body = Tweet), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_tweet(
@@ -97,7 +102,7 @@ pub async fn update_tweet(
     Ok(Json(row.into()))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tweets/{id}", tag = "tweets", params(("id" = i64, Path)),
+#[utoipa::path(delete, path = "/api/v1/tweets/{id}", tag = "tweets", params(Id),
     security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_tweet(State(state): State<AppState>, Id(id): Id) -> Result<StatusCode, ApiError> {

@@ -42,7 +42,7 @@ impl From<UserRow> for User {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
-    /// Stored lower-cased; unique.
+    #[schema(schema_with = validate::email_schema)]
     pub email: String,
     /// Defaults to true.
     pub active: Option<bool>,
@@ -52,6 +52,7 @@ pub struct NewUser {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    #[schema(schema_with = validate::optional_email_schema)]
     pub email: Option<String>,
     pub active: Option<bool>,
 }
@@ -80,7 +81,7 @@ pub async fn create_user(
     Ok(created(&state, format!("/users/{}", row.id), User::from(row)))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(Id),
     responses((status = 200, body = User), (status = 404, body = Problem)))]
 pub async fn get_user(State(state): State<AppState>, Id(id): Id) -> Result<Json<User>, ApiError> {
     let Some(id) = id else { return Err(not_found("user", id)) };
@@ -88,7 +89,7 @@ pub async fn get_user(State(state): State<AppState>, Id(id): Id) -> Result<Json<
     Ok(Json(row.into()))
 }
 
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserPatch,
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(Id), request_body = UserPatch,
     security(("bearer" = [])),
     responses((status = 200, body = User), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_user(
@@ -107,7 +108,7 @@ pub async fn update_user(
     Ok(Json(row.into()))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(Id), security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_user(State(state): State<AppState>, Id(id): Id) -> Result<StatusCode, ApiError> {
     match id {

@@ -3,7 +3,7 @@
 use axum::{Json, Router, extract::State, http::StatusCode, response::Response, routing::get};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{ToSchema, openapi::schema::Object};
 
 use super::{conflict_on, created, not_found};
 use crate::{
@@ -43,10 +43,9 @@ impl From<WorkerRow> for Worker {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWorker {
-    /// Trimmed, 1 to 100 characters; unique.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(schema_with = fullname_schema)]
     pub fullname: String,
-    /// Stored lower-cased; unique.
+    #[schema(schema_with = validate::email_schema)]
     pub email: String,
     /// Defaults to true.
     pub active: Option<bool>,
@@ -56,13 +55,26 @@ pub struct NewWorker {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkerPatch {
+    #[schema(schema_with = optional_fullname_schema)]
     pub fullname: Option<String>,
+    #[schema(schema_with = validate::optional_email_schema)]
     pub email: Option<String>,
     pub active: Option<bool>,
 }
 
 fn fullname(raw: &str) -> Result<String, crate::error::FieldError> {
     validate::name("fullname", raw, FULLNAME_MAX_CHARS)
+}
+
+const FULLNAME_DESCRIPTION: &str =
+    "1 to 100 characters once leading and trailing whitespace is trimmed; no control characters; unique.";
+
+fn fullname_schema() -> Object {
+    validate::string_schema(validate::name_pattern(FULLNAME_MAX_CHARS), FULLNAME_DESCRIPTION, false)
+}
+
+fn optional_fullname_schema() -> Object {
+    validate::string_schema(validate::name_pattern(FULLNAME_MAX_CHARS), FULLNAME_DESCRIPTION, true)
 }
 
 #[utoipa::path(get, path = "/api/v1/workers", tag = "workers", params(PageParams),
@@ -92,7 +104,7 @@ pub async fn create_worker(
     Ok(created(&state, format!("/workers/{}", row.id), Worker::from(row)))
 }
 
-#[utoipa::path(get, path = "/api/v1/workers/{id}", tag = "workers", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/workers/{id}", tag = "workers", params(Id),
     responses((status = 200, body = Worker), (status = 404, body = Problem)))]
 pub async fn get_worker(State(state): State<AppState>, Id(id): Id) -> Result<Json<Worker>, ApiError> {
     let Some(id) = id else { return Err(not_found("worker", id)) };
@@ -100,7 +112,7 @@ pub async fn get_worker(State(state): State<AppState>, Id(id): Id) -> Result<Jso
     Ok(Json(row.into()))
 }
 
-#[utoipa::path(patch, path = "/api/v1/workers/{id}", tag = "workers", params(("id" = i64, Path)), request_body = WorkerPatch,
+#[utoipa::path(patch, path = "/api/v1/workers/{id}", tag = "workers", params(Id), request_body = WorkerPatch,
     security(("bearer" = [])),
     responses((status = 200, body = Worker), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_worker(
@@ -120,7 +132,7 @@ pub async fn update_worker(
     Ok(Json(row.into()))
 }
 
-#[utoipa::path(delete, path = "/api/v1/workers/{id}", tag = "workers", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/workers/{id}", tag = "workers", params(Id), security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_worker(State(state): State<AppState>, Id(id): Id) -> Result<StatusCode, ApiError> {
     match id {

@@ -42,6 +42,13 @@ impl FileName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The rules of `parse` as a regex, for the OpenAPI document. It counts characters where
+    /// `parse` counts bytes (no JSON Schema keyword counts bytes); for ASCII names they agree.
+    pub fn pattern() -> String {
+        let control = crate::validate::control_class();
+        format!(r"^(?!\.\.?$)[^/\\{control}]{{1,{MAX_NAME_BYTES}}}$")
+    }
 }
 
 impl fmt::Display for FileName {

@@ -3,6 +3,8 @@
 mod helpers;
 mod storage_env;
 
+mod connections;
+mod contract;
 mod errors;
 mod files;
 mod files_backends;

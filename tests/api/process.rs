@@ -22,9 +22,9 @@ use crate::helpers::{fresh_database_url, fresh_postgres_database, postgres_admin
 const BIN: &str = env!("CARGO_BIN_EXE_anyport");
 
 /// The server process; killed when dropped so a failing test leaves nothing behind.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Drop for Server {
@@ -43,7 +43,7 @@ fn command(dir: &std::path::Path, env: &[(&str, &str)]) -> Command {
 }
 
 /// Starts `anyport serve` on 127.0.0.1 and a random port, and waits for its `listening` log line.
-fn start_server(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+pub(crate) fn start_server(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     let mut cmd = command(dir, env);
     cmd.args(["serve"]).env("PORT", "0").env("HOST", "127.0.0.1").env("LOG_FORMAT", "json");
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start anyport");
@@ -63,11 +63,11 @@ fn start_server(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     Server { child, addr }
 }
 
-async fn get(addr: SocketAddr, path: &str) -> reqwest::Response {
+pub(crate) async fn get(addr: SocketAddr, path: &str) -> reqwest::Response {
     reqwest::Client::new().get(format!("http://{addr}{path}")).timeout(Duration::from_secs(10)).send().await.unwrap()
 }
 
-async fn wait_for(mut check: impl AsyncFnMut() -> bool, within: Duration) -> bool {
+pub(crate) async fn wait_for(mut check: impl AsyncFnMut() -> bool, within: Duration) -> bool {
     let deadline = Instant::now() + within;
     while Instant::now() < deadline {
         if check().await {
