@@ -2,16 +2,11 @@
 
 use axum::{
     Router,
-    extract::Request,
     http::{HeaderValue, Method, header},
     middleware::{from_fn, from_fn_with_state},
 };
 use tower::util::option_layer;
-use tower_http::{
-    cors::{AllowOrigin, CorsLayer},
-    trace::{DefaultOnResponse, TraceLayer},
-};
-use tracing::Level;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::{
     AppState,
@@ -28,15 +23,6 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn(move |req, next| http::with_timeout(request_timeout, req, next)));
     let files = routes::files::router(config.max_upload_bytes)
         .route_layer(from_fn(move |req, next| http::with_timeout(upload_timeout, req, next)));
-    let trace = TraceLayer::new_for_http()
-        .make_span_with(|req: &Request| {
-            let id =
-                req.extensions().get::<request_id::RequestId>().map(|id| id.as_str().to_owned()).unwrap_or_default();
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-        })
-        .on_response(DefaultOnResponse::new().level(Level::INFO))
-        // Failures are logged with their cause by `log_errors`, once.
-        .on_failure(());
     let app = Router::new()
         .merge(routes::health::router())
         .merge(routes::docs::router(&state.config.base_path, state.config.max_upload_bytes))
@@ -45,10 +31,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(http::not_found_fallback)
         .layer(from_fn_with_state(state.clone(), auth::require_token_for_writes))
         .layer(from_fn(http::method_not_allowed_problem))
-        .layer(from_fn(http::log_errors))
         .layer(from_fn(http::drain::drain_before_errors))
         .layer(option_layer(cors(&state.config.cors_allowed_origins)))
-        .layer(trace)
+        .layer(from_fn(http::access_log::access_log))
         .layer(from_fn(request_id::request_id))
         .with_state(state.clone());
     let base = &state.config.base_path;

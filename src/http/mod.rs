@@ -1,6 +1,7 @@
-//! Middleware that wraps every route: request ids, error logging, problem+json for
+//! Middleware that wraps every route: request ids, the access log, problem+json for
 //! routing errors, the request timeout and the write-token rule.
 
+pub mod access_log;
 pub mod auth;
 pub mod download;
 pub mod drain;
@@ -15,25 +16,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{
-    AppState,
-    error::{ApiError, ErrorCause},
-};
-
-/// Writes the cause of every error response to the log, once, inside the request's span
-/// (so with its request id). Client mistakes are not errors of ours: debug level.
-pub async fn log_errors(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
-    if let Some(ErrorCause(cause)) = response.extensions().get::<ErrorCause>() {
-        let status = response.status().as_u16();
-        match response.status() {
-            StatusCode::SERVICE_UNAVAILABLE => tracing::warn!(status, cause = %cause, "dependency unavailable"),
-            s if s.is_server_error() => tracing::error!(status, cause = %cause, "request failed"),
-            _ => tracing::debug!(status, cause = %cause, "request rejected"),
-        }
-    }
-    response
-}
+use crate::{AppState, error::ApiError};
 
 /// axum answers a wrong method with an empty 405; give it our problem body, keeping `Allow`.
 pub async fn method_not_allowed_problem(req: Request, next: Next) -> Response {
