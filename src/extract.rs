@@ -122,14 +122,18 @@ impl IntoParams for Id {
             .schema_type(Type::Integer)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
             .minimum(Some(1));
-        let id = ParameterBuilder::new()
-            .name("id")
-            .parameter_in(ParameterIn::Path)
-            .required(Required::True)
-            .description(Some("The resource's id, a positive integer."))
-            .schema(Some(schema));
-        vec![id.build()]
+        vec![path_parameter("id", "The resource's id, a positive integer.", schema).build()]
     }
+}
+
+/// A required path parameter with its description and schema, for hand-written `IntoParams`.
+pub fn path_parameter(name: &str, description: &str, schema: ObjectBuilder) -> ParameterBuilder {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(description))
+        .schema(Some(schema))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{
     IntoParams, ToSchema,
     openapi::{
-        ObjectBuilder, Required, Type,
-        path::{Parameter, ParameterBuilder, ParameterIn},
+        ObjectBuilder, Type,
+        path::{Parameter, ParameterIn},
         schema::Object,
     },
 };
@@ -30,7 +30,7 @@ use crate::{
     config::{LAMBDA_PAYLOAD_LIMIT_BYTES, StorageConfig},
     db::pagination::{DEFAULT_LIMIT, MAX_LIMIT},
     error::{ApiError, FieldError, Problem},
-    extract::{ApiJson, ApiQuery},
+    extract::{ApiJson, ApiQuery, path_parameter},
     http::download::{RangeRequest, file_headers, not_modified, quoted_etag, range_request},
     storage::{ByteStream, FileMeta, FileName, Presigned, StoreError, TooLarge, UNRESERVED},
     validate,
@@ -69,16 +69,9 @@ impl<S: Send + Sync> FromRequestParts<S> for NameParam {
 impl IntoParams for NameParam {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         let schema = ObjectBuilder::new().schema_type(Type::String).pattern(Some(FileName::pattern()));
-        let name = ParameterBuilder::new()
-            .name("name")
-            .parameter_in(ParameterIn::Path)
-            .required(Required::True)
-            .description(Some(
-                "The file's name: 1 to 255 bytes of UTF-8, no `/`, `\\`, NUL or control characters, not `.` or `..`.",
-            ))
-            .example(Some("report.pdf".into()))
-            .schema(Some(schema));
-        vec![name.build()]
+        let description =
+            "The file's name: 1 to 255 bytes of UTF-8, no `/`, `\\`, NUL or control characters, not `.` or `..`.";
+        vec![path_parameter("name", description, schema).example(Some("report.pdf".into())).build()]
     }
 }
 
