@@ -11,23 +11,28 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::{
     AppState,
     http::{self, auth, request_id},
-    routes::{self, API_PREFIX},
+    openapi, routes,
 };
 
 /// The whole application. Every runtime (HTTP server, Lambda, Shuttle, tests) serves this.
 pub fn router(state: AppState) -> Router {
     let config = &state.config;
     let (request_timeout, upload_timeout) = (config.request_timeout, config.upload_timeout);
-    let records = routes::records_router()
+    let mut api = routes::api();
+    api.records = api
+        .records
         .route_layer(from_fn_with_state(state.clone(), http::schema_gate))
         .route_layer(from_fn(move |req, next| http::with_timeout(request_timeout, req, next)));
-    let files = routes::files::router(config.max_upload_bytes)
+    api.files = api
+        .files
+        .layer(routes::files::body_limit(config.max_upload_bytes))
         .route_layer(from_fn(move |req, next| http::with_timeout(upload_timeout, req, next)));
+    let (api, spec) = api.assemble().split_for_parts();
+    let spec = openapi::finish(spec, &config.base_path, config.max_upload_bytes);
     let app = Router::new()
-        .merge(routes::health::router())
-        .merge(routes::docs::router(&state.config.base_path, state.config.max_upload_bytes))
+        .merge(api)
+        .merge(routes::docs::router(&config.base_path, &spec))
         .merge(routes::pages::router())
-        .nest(API_PREFIX, records.merge(files))
         .fallback(http::not_found_fallback)
         .layer(from_fn_with_state(state.clone(), auth::require_token_for_writes))
         .layer(from_fn(http::method_not_allowed_problem))

@@ -1,12 +1,24 @@
 //! The command line: the binary is its own ops toolkit.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+use crate::runtime::RuntimeArg;
 
 #[derive(Debug, Parser)]
 #[command(name = "anyport", version, about = "Tweets, users and files API: one router, many runtimes.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The runtime the command line asks for, if any.
+    pub fn runtime(&self) -> Option<RuntimeArg> {
+        match &self.command {
+            Some(Command::Serve { runtime }) => *runtime,
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -16,7 +28,7 @@ pub enum Command {
         /// Which runtime serves the router; by default Lambda when AWS_LAMBDA_RUNTIME_API
         /// is set, else HTTP.
         #[arg(long, value_enum)]
-        runtime: Option<Runtime>,
+        runtime: Option<RuntimeArg>,
     },
     /// Apply database migrations, then exit.
     Migrate,
@@ -56,10 +68,4 @@ pub enum FilesCommand {
         #[arg(long)]
         to: String,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Runtime {
-    Http,
-    Lambda,
 }

@@ -11,7 +11,7 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::{AppState, config::Config, routes::health::check_all};
+use crate::{AppState, config::Config, routes::health::check_all, storage::StorageConfig};
 
 pub async fn migrate(state: &AppState) -> anyhow::Result<()> {
     state.db.migrate().await.context("migrations failed")?;
@@ -30,7 +30,7 @@ pub async fn ready(state: &AppState, timeout: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
     loop {
         let checks = check_all(state).await;
-        if checks.database == "ok" && checks.storage == "ok" {
+        if checks.all_ok() {
             println!("ready: database ok, storage ok");
             return Ok(());
         }
@@ -79,8 +79,8 @@ async fn get_status(addr: SocketAddr) -> anyhow::Result<u16> {
 /// `files copy`: streams every file from one backend to another, printing progress.
 pub async fn copy_files(from: &str, to: &str) -> anyhow::Result<()> {
     let vars = crate::config::Vars::from_env();
-    let source = crate::storage::open(&crate::files_copy::parse_backend_url(from, &vars)?).await?;
-    let target = crate::storage::open(&crate::files_copy::parse_backend_url(to, &vars)?).await?;
+    let source = StorageConfig::from_url(from, &vars)?.open().await?;
+    let target = StorageConfig::from_url(to, &vars)?.open().await?;
     let summary = crate::files_copy::copy_all(source.as_ref(), target.as_ref(), |line| println!("{line}")).await?;
     println!("done: {} copied ({} bytes), {} skipped", summary.copied, summary.bytes, summary.skipped);
     Ok(())

@@ -1,14 +1,14 @@
 //! Typed configuration, read once from the environment (and `.env`) and validated at startup.
 
-use std::{collections::HashMap, net::IpAddr, path::PathBuf, time::Duration};
+use std::{collections::HashMap, net::IpAddr, time::Duration};
 
-use crate::secret::{Secret, redact_url};
+use crate::{
+    runtime::{Runtime, RuntimeArg},
+    secret::{Secret, redact_url},
+    storage::StorageConfig,
+};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/anyport.db";
-/// The largest body that fits AWS Lambda's 6 MB synchronous payload once API Gateway has
-/// base64-encoded it (with room for the event's headers). Larger uploads go straight to S3
-/// through `upload-url`; larger downloads through a presigned URL or byte ranges.
-pub const LAMBDA_PAYLOAD_LIMIT_BYTES: u64 = 4_400_000;
 const MIB: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,47 +40,6 @@ pub struct DatabaseConfig {
 }
 
 #[derive(Debug, Clone)]
-pub enum StorageConfig {
-    Local {
-        dir: PathBuf,
-    },
-    GridFs {
-        uri: Secret<String>,
-        bucket: String,
-    },
-    S3 {
-        bucket: String,
-        /// Prepended to every file name to make the object key (`uploads/` say).
-        prefix: String,
-        region: Option<String>,
-        endpoint: Option<String>,
-        force_path_style: bool,
-        /// Downloads answer 302 to a presigned GET instead of streaming through the app.
-        redirect_downloads: bool,
-        /// Static keys from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`; otherwise the SDK's
-        /// default chain (profile, container or instance role, Lambda's environment).
-        credentials: Option<S3Credentials>,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct S3Credentials {
-    pub access_key_id: String,
-    pub secret_access_key: Secret<String>,
-    pub session_token: Option<Secret<String>>,
-}
-
-impl StorageConfig {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Local { .. } => "local",
-            Self::GridFs { .. } => "gridfs",
-            Self::S3 { .. } => "s3",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
 pub struct Config {
     pub host: IpAddr,
     pub port: u16,
@@ -103,8 +62,8 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// Bounds file uploads, which legitimately take longer than other requests.
     pub upload_timeout: Duration,
-    /// Running under the AWS Lambda runtime (`AWS_LAMBDA_RUNTIME_API` is set).
-    pub on_lambda: bool,
+    /// What serves the router: chosen once, from `serve --runtime` or the environment.
+    pub runtime: Runtime,
 }
 
 /// A configuration mistake, naming the variable so the operator knows what to fix.
@@ -115,7 +74,7 @@ pub struct ConfigError {
     pub message: String,
 }
 
-fn invalid(var: &'static str, message: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(var: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError { var, message: message.into() }
 }
 
@@ -156,7 +115,7 @@ impl Vars {
         }
     }
 
-    fn flag(&self, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+    pub(crate) fn flag(&self, var: &'static str, default: bool) -> Result<bool, ConfigError> {
         match self.get(var).map(|v| v.to_ascii_lowercase()) {
             None => Ok(default),
             Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
@@ -176,13 +135,18 @@ impl Vars {
 
 impl Config {
     /// Loads `.env` when present (never overriding real environment variables), then reads
-    /// the environment.
-    pub fn load() -> Result<Self, ConfigError> {
+    /// the environment. `runtime` is what the command line asked for, if anything.
+    pub fn load(runtime: Option<RuntimeArg>) -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();
-        Self::from_vars(&Vars::from_env())
+        Self::from_vars_for(&Vars::from_env(), runtime)
     }
 
+    /// The configuration, with the runtime chosen from the environment.
     pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
+        Self::from_vars_for(vars, None)
+    }
+
+    pub fn from_vars_for(vars: &Vars, runtime: Option<RuntimeArg>) -> Result<Self, ConfigError> {
         let app_env = match vars.get("APP_ENV").as_deref() {
             None | Some("development" | "dev" | "test") => AppEnv::Development,
             Some("production" | "prod") => AppEnv::Production,
@@ -194,8 +158,8 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(other) => return Err(invalid("LOG_FORMAT", format!("{other:?}: use pretty or json"))),
         };
-        let on_lambda = vars.get("AWS_LAMBDA_RUNTIME_API").is_some();
-        let database = database_config(vars, on_lambda)?;
+        let runtime = Runtime::choose(runtime, vars)?;
+        let database = database_config(vars, runtime.is_lambda())?;
         let migrate_on_start = vars.flag("MIGRATE_ON_START", database.kind == DatabaseKind::Sqlite)?;
         let api_token = vars.get("API_TOKEN").map(Secret::new);
         let allow_anonymous_writes = vars.flag("ALLOW_ANONYMOUS_WRITES", false)?;
@@ -220,7 +184,7 @@ impl Config {
             log_format,
             database,
             migrate_on_start,
-            storage: storage_config(vars)?,
+            storage: StorageConfig::from_vars(vars)?,
             max_upload_bytes,
             max_json_bytes,
             api_token,
@@ -233,18 +197,14 @@ impl Config {
             // keep-alive, so that they, not we, close idle connections (no reuse races).
             header_read_timeout: vars.secs("HEADER_READ_TIMEOUT_SECS", 65)?,
             upload_timeout: vars.secs("UPLOAD_TIMEOUT_SECS", 3600)?,
-            on_lambda,
+            runtime,
         })
-    }
-
-    /// The upload limit in force: `MAX_UPLOAD_BYTES`, and never above Lambda's payload cap.
-    pub fn upload_limit(&self) -> u64 {
-        if self.on_lambda { self.max_upload_bytes.min(LAMBDA_PAYLOAD_LIMIT_BYTES) } else { self.max_upload_bytes }
     }
 
     /// The effective configuration as `KEY=value` lines, secrets redacted.
     pub fn describe(&self) -> Vec<(&'static str, String)> {
         let mut lines = vec![
+            ("RUNTIME", self.runtime.describe().to_string()),
             ("HOST", self.host.to_string()),
             ("PORT", self.port.to_string()),
             ("APP_ENV", format!("{:?}", self.app_env).to_lowercase()),
@@ -253,35 +213,8 @@ impl Config {
             ("DATABASE_MAX_CONNECTIONS", self.database.max_connections.to_string()),
             ("DATABASE_ACQUIRE_TIMEOUT_SECS", self.database.acquire_timeout.as_secs().to_string()),
             ("MIGRATE_ON_START", self.migrate_on_start.to_string()),
-            ("STORAGE_BACKEND", self.storage.kind().into()),
         ];
-        match &self.storage {
-            StorageConfig::Local { dir } => lines.push(("STORAGE_DIR", dir.display().to_string())),
-            StorageConfig::GridFs { uri, bucket } => {
-                lines.push(("MONGODB_URI", redact_url(uri.expose())));
-                lines.push(("GRIDFS_BUCKET", bucket.clone()));
-            }
-            StorageConfig::S3 {
-                bucket,
-                prefix,
-                region,
-                endpoint,
-                force_path_style,
-                redirect_downloads,
-                credentials,
-            } => {
-                lines.push(("S3_BUCKET", bucket.clone()));
-                lines.push(("S3_PREFIX", prefix.clone()));
-                lines.push(("AWS_REGION", region.clone().unwrap_or_else(|| "(default us-east-1)".into())));
-                lines.push(("AWS_ENDPOINT_URL", endpoint.clone().unwrap_or_default()));
-                lines.push(("S3_FORCE_PATH_STYLE", force_path_style.to_string()));
-                lines.push(("S3_REDIRECT_DOWNLOADS", redirect_downloads.to_string()));
-                let keys = credentials.as_ref().map_or("(default credential chain)".into(), |c| {
-                    format!("{} (secret {})", c.access_key_id, c.secret_access_key)
-                });
-                lines.push(("AWS_ACCESS_KEY_ID", keys));
-            }
-        }
+        lines.extend(self.storage.describe());
         lines.extend([
             ("MAX_UPLOAD_BYTES", self.max_upload_bytes.to_string()),
             ("MAX_JSON_BYTES", self.max_json_bytes.to_string()),
@@ -350,59 +283,6 @@ fn postgres_url_from_parts(vars: &Vars, host: &str) -> Result<String, ConfigErro
     Ok(url.to_string())
 }
 
-fn storage_config(vars: &Vars) -> Result<StorageConfig, ConfigError> {
-    let mongo_uri = vars.get("MONGODB_URI").or_else(|| vars.get("MONGO_URI"));
-    let s3_bucket = vars.get("S3_BUCKET");
-    let backend = match vars.get("STORAGE_BACKEND") {
-        Some(b) => b.to_ascii_lowercase(),
-        None if s3_bucket.is_some() => "s3".into(),
-        None if mongo_uri.is_some() => "gridfs".into(),
-        None => "local".into(),
-    };
-    let config = match backend.as_str() {
-        "local" => StorageConfig::Local { dir: vars.get("STORAGE_DIR").unwrap_or_else(|| "data/files".into()).into() },
-        "gridfs" => {
-            let uri = mongo_uri.ok_or_else(|| invalid("MONGODB_URI", "STORAGE_BACKEND=gridfs needs MONGODB_URI"))?;
-            if !uri.starts_with("mongodb://") && !uri.starts_with("mongodb+srv://") {
-                return Err(invalid("MONGODB_URI", "expected mongodb:// or mongodb+srv://"));
-            }
-            StorageConfig::GridFs {
-                uri: Secret::new(uri),
-                bucket: vars.get("GRIDFS_BUCKET").unwrap_or_else(|| "fs".into()),
-            }
-        }
-        "s3" => StorageConfig::S3 {
-            bucket: s3_bucket.ok_or_else(|| invalid("S3_BUCKET", "STORAGE_BACKEND=s3 needs S3_BUCKET"))?,
-            prefix: vars.get("S3_PREFIX").unwrap_or_default(),
-            region: vars.get("AWS_REGION").or_else(|| vars.get("AWS_DEFAULT_REGION")),
-            endpoint: vars.get("AWS_ENDPOINT_URL_S3").or_else(|| vars.get("AWS_ENDPOINT_URL")),
-            force_path_style: vars.flag("S3_FORCE_PATH_STYLE", false)?,
-            redirect_downloads: vars.flag("S3_REDIRECT_DOWNLOADS", false)?,
-            credentials: match (vars.get("AWS_ACCESS_KEY_ID"), vars.get("AWS_SECRET_ACCESS_KEY")) {
-                (Some(access_key_id), Some(secret)) => Some(S3Credentials {
-                    access_key_id,
-                    secret_access_key: Secret::new(secret),
-                    session_token: vars.get("AWS_SESSION_TOKEN").map(Secret::new),
-                }),
-                _ => None,
-            },
-        },
-        other => return Err(invalid("STORAGE_BACKEND", format!("{other:?}: use local, gridfs or s3"))),
-    };
-    let compiled = match &config {
-        StorageConfig::Local { .. } => true,
-        StorageConfig::GridFs { .. } => cfg!(feature = "gridfs"),
-        StorageConfig::S3 { .. } => cfg!(feature = "s3"),
-    };
-    if !compiled {
-        return Err(invalid(
-            "STORAGE_BACKEND",
-            format!("this binary was built without the {} backend (cargo feature)", config.kind()),
-        ));
-    }
-    Ok(config)
-}
-
 fn base_path(raw: Option<String>) -> Result<String, ConfigError> {
     let Some(raw) = raw else { return Ok(String::new()) };
     let trimmed = raw.trim_end_matches('/');
@@ -448,7 +328,8 @@ mod tests {
         assert_eq!(c.database.url.expose(), DEFAULT_DATABASE_URL);
         assert_eq!(c.database.kind, DatabaseKind::Sqlite);
         assert!(c.migrate_on_start);
-        assert!(matches!(&c.storage, StorageConfig::Local { dir } if dir.as_os_str() == "data/files"));
+        assert!(matches!(&c.storage, StorageConfig::Local(local) if local.dir.as_os_str() == "data/files"));
+        assert_eq!(c.runtime, Runtime::Http);
         assert_eq!(c.max_json_bytes, 65536);
         assert_eq!(c.shutdown_timeout, Duration::from_secs(25));
     }
@@ -494,19 +375,11 @@ mod tests {
     }
 
     #[test]
-    fn storage_backend_is_inferred_from_its_variables() {
-        assert_eq!(config(&[("S3_BUCKET", "b")]).unwrap().storage.kind(), "s3");
-        assert_eq!(config(&[("MONGO_URI", "mongodb://h/db")]).unwrap().storage.kind(), "gridfs");
-        assert_eq!(config(&[("MONGODB_URI", "mongodb://h/db"), ("S3_BUCKET", "b")]).unwrap().storage.kind(), "s3");
-        let explicit = config(&[("STORAGE_BACKEND", "local"), ("S3_BUCKET", "b")]).unwrap();
-        assert_eq!(explicit.storage.kind(), "local");
-        assert_eq!(config(&[("STORAGE_BACKEND", "s3")]).unwrap_err().var, "S3_BUCKET");
-    }
-
-    #[test]
     fn lambda_defaults_to_a_small_pool() {
         let c = config(&[("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")]).unwrap();
         assert_eq!(c.database.max_connections, 2);
+        let by_flag = Config::from_vars_for(&Vars::from_map(HashMap::new()), Some(RuntimeArg::Lambda)).unwrap();
+        assert_eq!(by_flag.database.max_connections, 2, "serve --runtime lambda is Lambda too");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The one error type at the HTTP boundary: a stable problem+json for the client, the
-//! cause kept aside for the log (written once, by `http::log_errors`).
+//! cause kept aside in the response's extensions for the log (written once, by
+//! `http::access_log`).
 
 use std::sync::Arc;
 
@@ -68,6 +69,9 @@ pub enum ApiError {
     /// A dependency (database, storage) is unreachable: the client may retry.
     #[error("{detail}")]
     Unavailable { detail: String, cause: String },
+    /// A dependency answered with a server error of its own.
+    #[error("{detail}")]
+    BadGateway { detail: String, cause: String },
     #[error("internal server error")]
     Internal(#[from] anyhow::Error),
 }
@@ -94,13 +98,14 @@ impl ApiError {
             Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::BadGateway { .. } => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn cause(&self) -> String {
         match self {
-            Self::Unavailable { cause, .. } => cause.clone(),
+            Self::Unavailable { cause, .. } | Self::BadGateway { cause, .. } => cause.clone(),
             Self::Internal(e) => format!("{e:#}"),
             other => other.to_string(),
         }
@@ -186,6 +191,9 @@ impl From<crate::storage::StoreError> for ApiError {
             E::Interrupted(e) => Self::BadRequest(format!("the upload was interrupted ({e}); nothing was stored")),
             E::Unavailable(cause) => {
                 Self::Unavailable { detail: "file storage is unavailable; retry shortly".into(), cause }
+            }
+            E::Upstream(cause) => {
+                Self::BadGateway { detail: "file storage answered with an error; retry shortly".into(), cause }
             }
             E::Other(e) => Self::Internal(e.context("file storage failed")),
         }

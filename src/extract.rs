@@ -6,6 +6,8 @@ use axum::{
     extract::{FromRequest, FromRequestParts, Path, Query, Request, rejection::QueryRejection},
     http::{header, request::Parts},
 };
+use std::marker::PhantomData;
+
 use serde::de::DeserializeOwned;
 use utoipa::{
     IntoParams,
@@ -110,13 +112,30 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-/// A resource id from the path. Any run of digits is an id (one too large to exist is
-/// simply not found); anything else is a 422.
-pub struct Id(pub Option<i64>);
+/// A kind of record kept in the database, named in its 404s.
+pub trait Record {
+    const NAME: &'static str;
+}
 
-/// Documents `{id}` as what `parse_id` takes: a positive 64-bit integer (0 and numbers too
-/// large for an id are valid requests for something that does not exist: 404).
-impl IntoParams for Id {
+/// A record's id from the path. Any run of digits is an id, and one that cannot exist (0, or
+/// too large for an id) answers 404 here, like any other missing record; anything else is a
+/// 422.
+pub struct Id<R>(pub i64, PhantomData<fn() -> R>);
+
+impl<R: Record> Id<R> {
+    /// The 404 for this id.
+    pub fn not_found(&self) -> ApiError {
+        not_found::<R>(&self.0.to_string())
+    }
+}
+
+fn not_found<R: Record>(id: &str) -> ApiError {
+    ApiError::NotFound(format!("no {} with id {id}", R::NAME))
+}
+
+/// Documents `{id}` as what the extractor takes: a positive 64-bit integer (0 and numbers
+/// too large for an id are valid requests for something that does not exist: 404).
+impl<R> IntoParams for Id<R> {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         let schema = ObjectBuilder::new()
             .schema_type(Type::Integer)
@@ -136,18 +155,22 @@ pub fn path_parameter(name: &str, description: &str, schema: ObjectBuilder) -> P
         .schema(Some(schema))
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Id {
+impl<S: Send + Sync, R: Record> FromRequestParts<S> for Id<R> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::validation("id", "must be a positive integer"))?;
-        parse_id(&raw).map(Id)
+        match parse_id(&raw)? {
+            Some(id) => Ok(Self(id, PhantomData)),
+            None => Err(not_found::<R>(&raw)),
+        }
     }
 }
 
-pub fn parse_id(raw: &str) -> Result<Option<i64>, ApiError> {
+/// `Some(id)` for an id that can exist, `None` for digits that cannot name a record.
+fn parse_id(raw: &str) -> Result<Option<i64>, ApiError> {
     if raw.is_empty() || raw.len() > 64 || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::validation("id", "must be a positive integer"));
     }

@@ -1,8 +1,6 @@
 //! The AWS Lambda runtime: the same router behind `lambda_http` (API Gateway REST v1,
 //! HTTP API v2, ALB and Function URL events), with the adjustments Lambda needs.
 
-use std::sync::atomic::Ordering;
-
 use axum::{
     Router,
     body::Body,
@@ -14,18 +12,27 @@ use http_body::Body as _;
 use lambda_http::{Request as LambdaRequest, RequestExt, request::RequestContext};
 use tower::{ServiceBuilder, util::MapRequest};
 
-use crate::{AppState, error::ApiError, router};
+use crate::{
+    AppState,
+    error::ApiError,
+    router,
+    runtime::{InvokeMode, Runtime, migrate_on_start},
+};
 
-/// Serves invocations until the runtime stops the process. Nothing touches the network
-/// before the first invocation, except migrations when `MIGRATE_ON_START=true`.
+/// Serves invocations until the runtime stops the process, buffered or streamed as
+/// `LAMBDA_INVOKE_MODE` says. Nothing touches the network before the first invocation,
+/// except migrations when `MIGRATE_ON_START=true`.
 pub async fn run(state: AppState) -> anyhow::Result<()> {
-    if state.config.migrate_on_start {
-        state.db.migrate().await?;
-        state.schema_ready.store(true, Ordering::Release);
-        tracing::info!("migrations applied (MIGRATE_ON_START)");
-    }
-    tracing::info!(database = ?state.db.kind(), storage = state.storage.name(), "serving Lambda invocations");
-    lambda_http::run(lambda_router(state)).await.map_err(|e| anyhow::anyhow!("Lambda runtime: {e}"))
+    migrate_on_start(&state).await?;
+    let runtime = state.config.runtime;
+    tracing::info!(runtime = runtime.describe(), database = ?state.db.kind(), storage = state.storage.name(), "serving Lambda invocations");
+    let served = match runtime {
+        Runtime::Lambda(InvokeMode::ResponseStream) => {
+            lambda_http::run_with_streaming_response(stream_router(state)).await
+        }
+        _ => lambda_http::run(lambda_router(state)).await,
+    };
+    served.map_err(|e| anyhow::anyhow!("Lambda runtime: {e}"))
 }
 
 /// The router as Lambda serves it: stage prefixes removed before routing, Lambda's
@@ -33,6 +40,18 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
 pub fn lambda_router(state: AppState) -> MapRequest<Router, fn(LambdaRequest) -> LambdaRequest> {
     let app = router(state).layer(map_response(for_lambda));
     ServiceBuilder::new().map_request(strip_stage as fn(LambdaRequest) -> LambdaRequest).service(app)
+}
+
+/// The router as streamed responses need it: stages stripped, duplicate headers merged.
+/// Bodies pass as bytes (no base64, no text decoding), so nothing is buffered.
+pub fn stream_router(state: AppState) -> MapRequest<Router, fn(LambdaRequest) -> LambdaRequest> {
+    let app = router(state).layer(map_response(for_lambda_stream));
+    ServiceBuilder::new().map_request(strip_stage as fn(LambdaRequest) -> LambdaRequest).service(app)
+}
+
+async fn for_lambda_stream(mut response: Response) -> Response {
+    merge_duplicate_headers(response.headers_mut());
+    response
 }
 
 /// lambda_http puts an API Gateway stage in front of the path (`/prod/api/v1/...`, even

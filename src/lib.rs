@@ -12,7 +12,9 @@ pub mod http;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod openapi;
+pub mod pagination;
 pub mod routes;
+pub mod runtime;
 pub mod secret;
 pub mod serve;
 pub mod storage;
@@ -23,7 +25,7 @@ use std::sync::{Arc, atomic::AtomicBool};
 
 pub use app::router;
 
-use crate::{config::Config, db::Db, storage::Storage};
+use crate::{config::Config, db::Db, runtime::FilePolicy, storage::Storage};
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -31,6 +33,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub storage: Storage,
+    /// What file routes may do on this runtime (limits, redirects), decided once.
+    pub files: FilePolicy,
     /// False only while `MIGRATE_ON_START` is still applying migrations.
     pub schema_ready: Arc<AtomicBool>,
 }
@@ -40,7 +44,8 @@ impl AppState {
     /// connect on first use.
     pub async fn new(config: Config, schema_ready: bool) -> anyhow::Result<Self> {
         let db = Db::connect_lazy(&config.database)?;
-        let storage = storage::open(&config.storage).await?;
-        Ok(Self { config: Arc::new(config), db, storage, schema_ready: Arc::new(AtomicBool::new(schema_ready)) })
+        let storage = config.storage.open().await?;
+        let files = config.runtime.file_policy(config.max_upload_bytes, config.storage.redirect_downloads());
+        Ok(Self { config: Arc::new(config), db, storage, files, schema_ready: Arc::new(AtomicBool::new(schema_ready)) })
     }
 }

@@ -4,16 +4,17 @@ use std::{process::ExitCode, time::Duration};
 
 use anyport::{
     AppState,
-    cli::{Cli, Command, FilesCommand, Runtime},
+    cli::{Cli, Command, FilesCommand},
     commands,
     config::Config,
+    runtime::Runtime,
     telemetry,
 };
 use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load() {
+    let config = match Config::load(cli.runtime()) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("anyport: {e}");
@@ -49,16 +50,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Healthcheck { timeout } => commands::healthcheck(&config, Duration::from_secs(timeout)).await,
-        Command::Serve { runtime } => {
+        Command::Serve { .. } => {
             telemetry::init(config.log_format);
-            let lambda = runtime == Some(Runtime::Lambda)
-                || (runtime.is_none() && std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some());
             let schema_ready = !config.migrate_on_start;
             let state = AppState::new(config, schema_ready).await?;
-            if lambda {
-                return run_lambda(state).await;
+            match state.config.runtime {
+                Runtime::Http => anyport::serve::run_http(state).await,
+                Runtime::Lambda(_) => run_lambda(state).await,
             }
-            anyport::serve::run_http(state).await
         }
         Command::Files { command: FilesCommand::Copy { from, to } } => commands::copy_files(&from, &to).await,
         Command::Migrate => commands::migrate(&AppState::new(config, true).await?).await,

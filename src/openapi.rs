@@ -1,4 +1,6 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+//! The OpenAPI 3.1 document: the paths come from the routes as declared (`routes::api`), and
+//! are completed here with what is said once for all of them (security, problem+json errors,
+//! the server URL, the configured limits).
 
 use utoipa::{
     Modify, OpenApi,
@@ -9,24 +11,13 @@ use utoipa::{
     },
 };
 
-use crate::{
-    error::PROBLEM_JSON,
-    routes::{files, health, tweets, users, workers},
-};
+use crate::{error::PROBLEM_JSON, routes};
 
+/// What the document says besides its paths.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "anyport", description = "Tweets, users, workers and files: one API on containers, Lambda and Shuttle."),
-    paths(
-        health::healthz, health::readyz,
-        tweets::list_tweets, tweets::create_tweet, tweets::get_tweet, tweets::update_tweet, tweets::delete_tweet,
-        users::list_users, users::create_user, users::get_user, users::update_user, users::delete_user,
-        workers::list_workers, workers::create_worker, workers::get_worker, workers::update_worker, workers::delete_worker,
-        files::list_files, files::put_file, files::upload_files, files::download_file, files::head_file, files::delete_file,
-        files::create_upload_url,
-    ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
-    modifiers(&BearerAuth, &OptionalBodies, &ProblemResponses),
     tags((name = "tweets"), (name = "users"), (name = "workers"), (name = "files"), (name = "health")),
 )]
 struct ApiDoc;
@@ -120,11 +111,21 @@ impl Modify for ProblemResponses {
     }
 }
 
-/// The spec, with the server URL carrying `BASE_PATH` so clients and Swagger UI call
-/// the right place behind a stage or ingress prefix, and the configured upload limit as the
-/// largest `size` an upload URL can be asked for.
+/// The published document for this configuration, from the declaration the router serves;
+/// `anyport openapi` prints it without building any state.
 pub fn spec(base_path: &str, max_upload_bytes: u64) -> utoipa::openapi::OpenApi {
+    finish(routes::api().assemble().into_openapi(), base_path, max_upload_bytes)
+}
+
+/// Completes the routes' own document: the server URL carries `BASE_PATH` so clients and
+/// Swagger UI call the right place behind a stage or ingress prefix, and the configured
+/// upload limit is the largest `size` an upload URL can be asked for.
+pub fn finish(paths: utoipa::openapi::OpenApi, base_path: &str, max_upload_bytes: u64) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
+    doc.merge(paths);
+    for modifier in [&BearerAuth as &dyn Modify, &OptionalBodies, &ProblemResponses] {
+        modifier.modify(&mut doc);
+    }
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     let server = if base_path.is_empty() { "/" } else { base_path };
     doc.servers = Some(vec![Server::new(server)]);

@@ -1,6 +1,6 @@
 //! The HTTP runtime: bind `HOST:$PORT` first, connect lazily, drain on SIGTERM or Ctrl-C.
 
-use std::{pin::pin, sync::atomic::Ordering, time::Duration};
+use std::{pin::pin, time::Duration};
 
 use anyhow::Context;
 use axum::Router;
@@ -14,7 +14,7 @@ use tokio::{
     sync::watch,
 };
 
-use crate::{AppState, router};
+use crate::{AppState, router, runtime::migrate_on_start};
 
 /// Longest request head (request line and headers) read; a longer one gets 431. hyper's
 /// default is about 400 KB; proxies in front allow 8 to 64 KB.
@@ -27,9 +27,7 @@ pub async fn run_http(state: AppState) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}:{} (check HOST and PORT)", config.host, config.port))?;
     let addr = listener.local_addr()?;
     tracing::info!(url = %format!("http://{addr}{}/", config.base_path), database = ?state.db.kind(), storage = state.storage.name(), "listening");
-    if config.migrate_on_start {
-        tokio::spawn(migrate_in_background(state.clone()));
-    }
+    migrate_on_start(&state).await?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let (drained_tx, drained_rx) = watch::channel(());
@@ -116,26 +114,6 @@ async fn serve_connection(
 /// returns is not `Send`, so it is dropped here rather than held by a `select!`.
 async fn stopping(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stopping| *stopping).await;
-}
-
-/// Applies migrations without holding up the bind: retries until the database answers,
-/// while `/readyz` reports `migrating` and the API answers 503.
-async fn migrate_in_background(state: AppState) {
-    let mut delay = Duration::from_millis(250);
-    loop {
-        match state.db.migrate().await {
-            Ok(()) => {
-                state.schema_ready.store(true, Ordering::Release);
-                tracing::info!("migrations applied (MIGRATE_ON_START)");
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), retry_in_ms = delay.as_millis() as u64, "migrations failed; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(10));
-            }
-        }
-    }
 }
 
 async fn shutdown_signal() {

@@ -1,11 +1,7 @@
 //! The database layer: one pool on PostgreSQL or SQLite, chosen by `DATABASE_URL`, with
 //! the same queries on both (see `on_pool!`) and migrations per backend.
 
-pub mod pagination;
 pub mod seed;
-pub mod tweets;
-pub mod users;
-pub mod workers;
 
 use std::time::Duration;
 

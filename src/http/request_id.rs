@@ -1,5 +1,5 @@
 //! `x-request-id`: kept from the client when it is sane, generated otherwise, echoed on the
-//! response and recorded in the request's log span.
+//! response and written in the request's access-log line (`http::access_log`).
 
 use axum::{
     extract::Request,
@@ -11,7 +11,7 @@ use axum::{
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const MAX_LEN: usize = 128;
 
-/// The request's id, for handlers and the trace span.
+/// The request's id, for handlers and the access log.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub HeaderValue);
 

@@ -13,8 +13,9 @@ use utoipa_swagger_ui::Config;
 
 use crate::{AppState, error::problem_response};
 
-pub fn router(base_path: &str, max_upload_bytes: u64) -> Router<AppState> {
-    let spec = crate::openapi::spec(base_path, max_upload_bytes).to_json().expect("the OpenAPI document serialises");
+/// Serves `spec`, the document of the router it is merged into.
+pub fn router(base_path: &str, spec: &utoipa::openapi::OpenApi) -> Router<AppState> {
+    let spec = spec.to_json().expect("the OpenAPI document serialises");
     let config = Arc::new(Config::new([format!("{base_path}/openapi.json")]));
     let asset = move |path: Option<Path<String>>| {
         let config = config.clone();

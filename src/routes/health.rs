@@ -3,14 +3,14 @@
 use std::{sync::atomic::Ordering, time::Duration};
 
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     http::{StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
 };
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppState,
@@ -20,8 +20,8 @@ use crate::{
 /// Each check gets this long before it counts as failed.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,10 +37,54 @@ pub struct Readiness {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Checks {
-    /// `ok`, or why the database is not ready.
-    pub database: String,
-    /// `ok`, or why the storage backend is not ready.
-    pub storage: String,
+    /// `ok`, `migrating`, or `unavailable: <why>`.
+    #[schema(value_type = String)]
+    pub database: CheckStatus,
+    /// `ok`, or `unavailable: <why>`.
+    #[schema(value_type = String)]
+    pub storage: CheckStatus,
+}
+
+impl Checks {
+    pub fn all_ok(&self) -> bool {
+        self.database == CheckStatus::Ok && self.storage == CheckStatus::Ok
+    }
+}
+
+/// Whether one dependency is ready. On the wire: `ok`, `migrating`, `unavailable: <why>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckStatus {
+    Ok,
+    /// `MIGRATE_ON_START` is still applying migrations.
+    Migrating,
+    Unavailable(String),
+}
+
+impl CheckStatus {
+    fn of<E: std::fmt::Display>(outcome: Result<Result<(), E>, tokio::time::error::Elapsed>) -> Self {
+        match outcome {
+            Ok(Ok(())) => Self::Ok,
+            // Error texts can be long (and should not spell out hosts at length): keep the gist.
+            Ok(Err(e)) => Self::Unavailable(e.to_string().chars().take(120).collect()),
+            Err(_) => Self::Unavailable("timed out".into()),
+        }
+    }
+}
+
+impl std::fmt::Display for CheckStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Ok => f.write_str("ok"),
+            Self::Migrating => f.write_str("migrating"),
+            Self::Unavailable(why) => write!(f, "unavailable: {why}"),
+        }
+    }
+}
+
+impl Serialize for CheckStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
@@ -53,7 +97,7 @@ pub async fn healthz() -> Json<Health> {
     responses((status = 200, body = Readiness), (status = 503, body = crate::error::Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let checks = check_all(&state).await;
-    if checks.database == "ok" && checks.storage == "ok" {
+    if checks.all_ok() {
         return Json(Readiness { status: "ready", checks }).into_response();
     }
     let body = serde_json::json!({
@@ -71,26 +115,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 pub async fn check_all(state: &AppState) -> Checks {
     let database = async {
         if !state.schema_ready.load(Ordering::Acquire) {
-            return "migrating".to_string();
+            return CheckStatus::Migrating;
         }
-        match tokio::time::timeout(CHECK_TIMEOUT, state.db.ping()).await {
-            Ok(Ok(())) => "ok".into(),
-            Ok(Err(e)) => format!("unavailable: {}", short(&e.to_string())),
-            Err(_) => "unavailable: timed out".into(),
-        }
+        CheckStatus::of(tokio::time::timeout(CHECK_TIMEOUT, state.db.ping()).await)
     };
-    let storage = async {
-        match tokio::time::timeout(CHECK_TIMEOUT, state.storage.check()).await {
-            Ok(Ok(())) => "ok".to_string(),
-            Ok(Err(e)) => format!("unavailable: {}", short(&e.to_string())),
-            Err(_) => "unavailable: timed out".into(),
-        }
-    };
+    let storage = async { CheckStatus::of(tokio::time::timeout(CHECK_TIMEOUT, state.storage.check()).await) };
     let (database, storage) = tokio::join!(database, storage);
     Checks { database, storage }
-}
-
-/// Error texts can be long (and should not leak hosts at length); keep the gist.
-fn short(text: &str) -> String {
-    text.chars().take(120).collect()
 }

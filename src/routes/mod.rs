@@ -1,4 +1,6 @@
-//! The HTTP resources, one module each, merged into the `/api/v1` router.
+//! The HTTP resources, one module each. Every documented route is declared once, in `api()`,
+//! with its OpenAPI operation taken from the handler's annotation: the published spec is the
+//! router's own, so it cannot drift from what is served.
 
 pub mod docs;
 pub mod files;
@@ -9,19 +11,41 @@ pub mod users;
 pub mod workers;
 
 use axum::{
-    Json, Router,
+    Json,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::{AppState, error::ApiError};
 
 pub const API_PREFIX: &str = "/api/v1";
 
-/// The database-backed resources.
-pub fn records_router() -> Router<AppState> {
-    Router::new().merge(tweets::router()).merge(users::router()).merge(workers::router())
+/// The documented routes in their groups, which `app.rs` wraps in different layers.
+pub struct Api {
+    /// `/healthz` and `/readyz`, at the root.
+    pub health: OpenApiRouter<AppState>,
+    /// The database-backed resources, under `API_PREFIX`.
+    pub records: OpenApiRouter<AppState>,
+    /// The files API, under `API_PREFIX`.
+    pub files: OpenApiRouter<AppState>,
+}
+
+/// Every documented route. A new resource adds one line here.
+pub fn api() -> Api {
+    Api {
+        health: health::api(),
+        records: OpenApiRouter::new().merge(tweets::api()).merge(users::api()).merge(workers::api()),
+        files: files::api(),
+    }
+}
+
+impl Api {
+    /// The groups at their paths, as one router carrying its spec.
+    pub fn assemble(self) -> OpenApiRouter<AppState> {
+        OpenApiRouter::new().merge(self.health).nest(API_PREFIX, self.records.merge(self.files))
+    }
 }
 
 /// 201 with the new resource and a `Location` that carries `BASE_PATH`.
@@ -32,13 +56,6 @@ pub fn created<T: Serialize>(state: &AppState, path: String, body: T) -> Respons
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
-}
-
-pub fn not_found(what: &str, id: Option<i64>) -> ApiError {
-    match id {
-        Some(id) => ApiError::NotFound(format!("no {what} with id {id}")),
-        None => ApiError::NotFound(format!("no such {what}")),
-    }
 }
 
 /// A unique violation on one of `fields` becomes a 409 naming the field; anything else

@@ -10,7 +10,12 @@ use axum::{
     routing::get,
 };
 
-use crate::{AppState, config::DatabaseKind, error::problem_response, routes::health::check_all};
+use crate::{
+    AppState,
+    config::DatabaseKind,
+    error::problem_response,
+    routes::health::{CheckStatus, check_all},
+};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -106,11 +111,11 @@ async fn home(State(state): State<AppState>) -> Response {
         DatabaseKind::Postgres => "PostgreSQL",
         DatabaseKind::Sqlite => "SQLite",
     };
-    let status = |check: &str| {
-        if check == "ok" {
+    let status = |check: &CheckStatus| {
+        if *check == CheckStatus::Ok {
             r#"<span class="status-ok">ready</span>"#.to_string()
         } else {
-            format!(r#"<span class="status-bad">not ready: {}</span>"#, escape(check))
+            format!(r#"<span class="status-bad">not ready: {}</span>"#, escape(&check.to_string()))
         }
     };
     let base = escape(&state.config.base_path);
@@ -129,7 +134,7 @@ async fn home(State(state): State<AppState>) -> Response {
 <li><a href="{base}/files">Files</a>: upload, download and delete files</li>
 <li><a href="{base}/users">Users</a>: the users table</li>
 <li><a href="{base}/docs/">API docs</a> (Swagger UI) and the <a href="{base}/openapi.json">OpenAPI document</a></li>
-<li><a href="{base}/readyz">Readiness</a> and <a href="{base}/healthz">liveness</a> checks</li>
+<li><a href="{base}/readyz">CheckStatus</a> and <a href="{base}/healthz">liveness</a> checks</li>
 </ul>
 </section>"#,
         db_status = status(&checks.database),
@@ -140,7 +145,7 @@ async fn home(State(state): State<AppState>) -> Response {
 }
 
 async fn files_page(State(state): State<AppState>) -> Response {
-    let limit = state.config.upload_limit();
+    let limit = state.files.upload_limit;
     let body = format!(
         r#"<section aria-labelledby="upload-title">
 <h2 id="upload-title">Upload</h2>

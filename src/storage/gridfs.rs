@@ -19,7 +19,45 @@ use mongodb::{
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 
-use super::{ByteRange, ByteStream, FileMeta, FileName, FileStore, StoreError, Stored, UploadMeter};
+use super::{ByteRange, ByteStream, FileMeta, FileName, FileStore, Storage, StoreError, Stored, UploadMeter};
+use crate::{
+    config::{ConfigError, Vars, invalid},
+    secret::{Secret, redact_url},
+};
+
+/// `MONGODB_URI` (or `MONGO_URI`) and `GRIDFS_BUCKET`.
+#[derive(Debug, Clone)]
+pub struct GridFsConfig {
+    pub uri: Secret<String>,
+    pub bucket: String,
+}
+
+impl GridFsConfig {
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
+        let uri = vars
+            .get("MONGODB_URI")
+            .or_else(|| vars.get("MONGO_URI"))
+            .ok_or_else(|| invalid("MONGODB_URI", "STORAGE_BACKEND=gridfs needs MONGODB_URI"))?;
+        if !uri.starts_with("mongodb://") && !uri.starts_with("mongodb+srv://") {
+            return Err(invalid("MONGODB_URI", "expected mongodb:// or mongodb+srv://"));
+        }
+        Ok(Self { uri: Secret::new(uri), bucket: vars.get("GRIDFS_BUCKET").unwrap_or_else(|| "fs".into()) })
+    }
+
+    /// `mongodb://…/db[#bucket]`: the bucket after `#`, `fs` by default.
+    pub fn from_url(raw: &str) -> Self {
+        let (uri, bucket) = raw.split_once('#').unwrap_or((raw, "fs"));
+        Self { uri: Secret::new(uri.to_string()), bucket: bucket.to_string() }
+    }
+
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        vec![("MONGODB_URI", redact_url(self.uri.expose())), ("GRIDFS_BUCKET", self.bucket.clone())]
+    }
+
+    pub async fn open(&self) -> anyhow::Result<Storage> {
+        Ok(std::sync::Arc::new(GridFsStore::connect(self.uri.expose(), &self.bucket).await?))
+    }
+}
 
 const DEFAULT_DATABASE: &str = "anyport";
 /// Chunks fetched per round trip: 4 × 255 KiB keeps memory small and round trips few.

@@ -1,5 +1,5 @@
 //! The local-directory backend (the embedded default). Layout under `STORAGE_DIR`:
-//! `meta/<sha256 of name>.json` describes a file and names its blob in `blobs/`; uploads
+//! `meta/<MD5 of name, hex>.json` describes a file and names its blob in `blobs/`; uploads
 //! stream into `tmp/` first. A replace writes the new blob, then atomically renames the new
 //! metadata over the old, then removes the old blob: readers see the old file or the new
 //! one, never a mix.
@@ -17,7 +17,36 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
 
-use super::{ByteRange, ByteStream, FileMeta, FileName, FileStore, StoreError, Stored, UploadMeter};
+use super::{ByteRange, ByteStream, FileMeta, FileName, FileStore, Storage, StoreError, Stored, UploadMeter};
+use crate::config::Vars;
+
+/// `STORAGE_DIR`: the directory that holds the files (created on first use).
+#[derive(Debug, Clone)]
+pub struct LocalConfig {
+    pub dir: PathBuf,
+}
+
+impl LocalConfig {
+    pub fn from_vars(vars: &Vars) -> Self {
+        Self { dir: vars.get("STORAGE_DIR").unwrap_or_else(|| "data/files".into()).into() }
+    }
+
+    /// `dir` is what follows `file://` or `local:` in `raw`.
+    pub fn from_url(raw: &str, dir: &str) -> anyhow::Result<Self> {
+        if dir.is_empty() {
+            anyhow::bail!("{raw}: give a directory, like file:///srv/files or local:data/files");
+        }
+        Ok(Self { dir: dir.into() })
+    }
+
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        vec![("STORAGE_DIR", self.dir.display().to_string())]
+    }
+
+    pub fn open(&self) -> Storage {
+        std::sync::Arc::new(LocalStore::new(self.dir.clone()))
+    }
+}
 
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -60,7 +89,7 @@ impl LocalStore {
     }
 
     fn meta_path(&self, name: &FileName) -> PathBuf {
-        let key = hex::encode(sha_of(name.as_str()));
+        let key = hex::encode(md5_of(name.as_str()));
         self.dir("meta").join(format!("{key}.json"))
     }
 
@@ -110,7 +139,7 @@ impl LocalStore {
     }
 }
 
-fn sha_of(text: &str) -> [u8; 16] {
+fn md5_of(text: &str) -> [u8; 16] {
     // MD5 is enough to spread names over file names; collisions are checked on read.
     md5::Md5::digest(text.as_bytes()).into()
 }

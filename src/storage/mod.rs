@@ -1,5 +1,7 @@
-//! Where uploaded files live: one small streaming trait, three backends (local directory,
-//! MongoDB GridFS, Amazon S3) chosen by configuration and gated by cargo features.
+//! Where uploaded files live: one small streaming trait (`store.rs`), three backends (local
+//! directory, MongoDB GridFS, Amazon S3) gated by cargo features, and here the choice among
+//! them. Each backend parses, describes and opens its own settings next to its code; a new
+//! backend adds its `mod` line, one `StorageConfig` variant and one arm in each match below.
 
 mod etag;
 #[cfg(feature = "gridfs")]
@@ -9,156 +11,163 @@ mod local;
 pub mod name;
 #[cfg(feature = "s3")]
 mod s3;
+mod store;
 
-use std::{pin::Pin, sync::Arc, time::Duration};
-
-use axum::body::Bytes;
-use chrono::{DateTime, Utc};
-use futures_util::Stream;
-use serde::Serialize;
-use utoipa::ToSchema;
-
+use self::local::LocalConfig;
 pub use self::{
     etag::EtagHasher,
     limit::{TooLarge, UploadMeter},
     name::{FileName, InvalidName, UNRESERVED, content_disposition},
+    store::{ByteRange, ByteStream, FileMeta, FileStore, PART_SIZE, Presigned, Storage, StoreError, Stored},
 };
-use crate::config::StorageConfig;
+use crate::{
+    config::{ConfigError, Vars, invalid},
+    secret::redact_url,
+};
 
-/// Bytes flowing in or out of a backend, one chunk at a time: memory stays bounded
-/// whatever the file size.
-pub type ByteStream<'a> = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send + 'a>>;
-
-/// Upload parts, S3 multipart parts and the unit of the ETag computation.
-pub const PART_SIZE: usize = 8 * 1024 * 1024;
-
-/// What the API says about a stored file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FileMeta {
-    pub name: String,
-    pub size: u64,
-    pub content_type: String,
-    /// Changes whenever the content changes; S3-style (MD5, or MD5 of part MD5s `-N`).
-    pub etag: String,
-    pub uploaded_at: DateTime<Utc>,
-}
-
-/// An inclusive byte range already checked against the file size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ByteRange {
-    pub start: u64,
-    pub end: u64,
-}
-
-impl ByteRange {
-    pub fn length(&self) -> u64 {
-        self.end - self.start + 1
-    }
-}
-
-/// A URL a client can send the bytes to directly.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Presigned {
-    pub method: &'static str,
-    pub url: String,
-    pub headers: std::collections::BTreeMap<String, String>,
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// A completed upload.
 #[derive(Debug, Clone)]
-pub struct Stored {
-    pub meta: FileMeta,
-    /// True when a file of that name existed and was swapped for the new one.
-    pub replaced: bool,
+pub enum StorageConfig {
+    Local(LocalConfig),
+    #[cfg(feature = "gridfs")]
+    GridFs(gridfs::GridFsConfig),
+    #[cfg(feature = "s3")]
+    S3(s3::S3Config),
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("the upload is larger than {limit} bytes")]
-    TooLarge { limit: u64 },
-    /// The client's body failed mid-way (disconnect, bad chunked encoding).
-    #[error("the upload was interrupted: {0}")]
-    Interrupted(std::io::Error),
-    #[error("the storage backend is unavailable: {0}")]
-    Unavailable(String),
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
+/// A backend named by the configuration that this binary was built without.
+fn not_compiled(var: &'static str, kind: &str) -> ConfigError {
+    invalid(var, format!("this binary was built without the {kind} backend (cargo feature `{kind}`)"))
 }
 
-impl StoreError {
-    /// Maps a failure of the incoming stream: our size limit, or the client going away.
-    pub fn from_body(err: std::io::Error, limit: u64) -> Self {
-        if err.get_ref().is_some_and(|e| e.is::<TooLarge>()) {
-            Self::TooLarge { limit }
-        } else {
-            Self::Interrupted(err)
+impl StorageConfig {
+    /// `STORAGE_BACKEND`, or the backend whose variables are set: `S3_BUCKET` → s3,
+    /// `MONGODB_URI`/`MONGO_URI` → gridfs, else local.
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
+        let backend = match vars.get("STORAGE_BACKEND") {
+            Some(b) => b.to_ascii_lowercase(),
+            None if vars.get("S3_BUCKET").is_some() => "s3".into(),
+            None if vars.get("MONGODB_URI").or_else(|| vars.get("MONGO_URI")).is_some() => "gridfs".into(),
+            None => "local".into(),
+        };
+        match backend.as_str() {
+            "local" => Ok(Self::Local(LocalConfig::from_vars(vars))),
+            #[cfg(feature = "gridfs")]
+            "gridfs" => Ok(Self::GridFs(gridfs::GridFsConfig::from_vars(vars)?)),
+            #[cfg(feature = "s3")]
+            "s3" => Ok(Self::S3(s3::S3Config::from_vars(vars)?)),
+            #[allow(unreachable_patterns)] // only reachable when a backend is compiled out
+            kind @ ("gridfs" | "s3") => Err(not_compiled("STORAGE_BACKEND", kind)),
+            other => Err(invalid("STORAGE_BACKEND", format!("{other:?}: use local, gridfs or s3"))),
         }
     }
-}
 
-/// The storage contract every backend meets. Names are data, never paths.
-#[async_trait::async_trait]
-pub trait FileStore: Send + Sync {
-    fn name(&self) -> &'static str;
-
-    /// Streams `body` into the store. More than `limit` bytes fails with `TooLarge`; any
-    /// failure leaves nothing behind, and a replaced file changes only once the new one is
-    /// complete.
-    async fn put(
-        &self,
-        name: &FileName,
-        content_type: &str,
-        body: ByteStream<'_>,
-        limit: u64,
-    ) -> Result<Stored, StoreError>;
-
-    /// The file's metadata and its bytes, all of them or one range.
-    async fn get(
-        &self,
-        name: &FileName,
-        range: Option<ByteRange>,
-    ) -> Result<Option<(FileMeta, ByteStream<'static>)>, StoreError>;
-
-    async fn head(&self, name: &FileName) -> Result<Option<FileMeta>, StoreError>;
-
-    /// Files whose names start with `prefix`, in name order, after `after`, at most `limit`.
-    async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<FileMeta>, StoreError>;
-
-    /// Whether a file was deleted; deleting a missing file is not an error.
-    async fn delete(&self, name: &FileName) -> Result<bool, StoreError>;
-
-    /// Whether the backend answers now.
-    async fn check(&self) -> Result<(), StoreError>;
-
-    /// A direct-upload URL, for backends that have one (S3).
-    async fn presign_put(
-        &self,
-        _name: &FileName,
-        _content_type: &str,
-        _size: Option<u64>,
-        _expires: Duration,
-    ) -> Result<Option<Presigned>, StoreError> {
-        Ok(None)
+    /// A backend URL for `files copy`: `file:///dir` or `local:dir`; `mongodb://…/db[#bucket]`
+    /// or `mongodb+srv://…`; `s3://bucket[/prefix/]?endpoint=…&region=…&path_style=true`.
+    /// Settings the URL leaves out (S3 credentials, say) come from `vars`.
+    pub fn from_url(raw: &str, vars: &Vars) -> anyhow::Result<Self> {
+        if let Some(dir) = raw.strip_prefix("file://").or_else(|| raw.strip_prefix("local:")) {
+            return Ok(Self::Local(LocalConfig::from_url(raw, dir)?));
+        }
+        if raw.starts_with("mongodb://") || raw.starts_with("mongodb+srv://") {
+            #[cfg(feature = "gridfs")]
+            return Ok(Self::GridFs(gridfs::GridFsConfig::from_url(raw)));
+            #[cfg(not(feature = "gridfs"))]
+            return Err(not_compiled("--from/--to", "gridfs").into());
+        }
+        if raw.starts_with("s3://") {
+            #[cfg(feature = "s3")]
+            return Ok(Self::S3(s3::S3Config::from_url(raw, vars)?));
+            #[cfg(not(feature = "s3"))]
+            return Err(not_compiled("--from/--to", "s3").into());
+        }
+        let _ = vars;
+        anyhow::bail!("{}: expected file://, local:, mongodb://, mongodb+srv:// or s3://", redact_url(raw))
     }
 
-    /// A direct-download URL, for backends that have one (S3).
-    async fn presign_get(&self, _name: &FileName, _expires: Duration) -> Result<Option<Presigned>, StoreError> {
-        Ok(None)
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Local(_) => "local",
+            #[cfg(feature = "gridfs")]
+            Self::GridFs(_) => "gridfs",
+            #[cfg(feature = "s3")]
+            Self::S3(_) => "s3",
+        }
+    }
+
+    /// `KEY=value` lines of the backend's settings, secrets redacted.
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        let mut lines = vec![("STORAGE_BACKEND", self.kind().to_string())];
+        lines.extend(match self {
+            Self::Local(c) => c.describe(),
+            #[cfg(feature = "gridfs")]
+            Self::GridFs(c) => c.describe(),
+            #[cfg(feature = "s3")]
+            Self::S3(c) => c.describe(),
+        });
+        lines
+    }
+
+    /// Whether downloads should be sent to the backend's presigned URLs (`S3_REDIRECT_DOWNLOADS`).
+    pub fn redirect_downloads(&self) -> bool {
+        match self {
+            #[cfg(feature = "s3")]
+            Self::S3(c) => c.redirect_downloads,
+            _ => false,
+        }
+    }
+
+    /// Builds the backend without network I/O: connections are made on first use.
+    pub async fn open(&self) -> anyhow::Result<Storage> {
+        Ok(match self {
+            Self::Local(c) => c.open(),
+            #[cfg(feature = "gridfs")]
+            Self::GridFs(c) => c.open().await?,
+            #[cfg(feature = "s3")]
+            Self::S3(c) => c.open().await,
+        })
     }
 }
 
-pub type Storage = Arc<dyn FileStore>;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Builds the configured backend without network I/O: connections are made on first use.
-pub async fn open(config: &StorageConfig) -> anyhow::Result<Storage> {
-    Ok(match config {
-        StorageConfig::Local { dir } => Arc::new(local::LocalStore::new(dir.clone())),
-        #[cfg(feature = "gridfs")]
-        StorageConfig::GridFs { uri, bucket } => Arc::new(gridfs::GridFsStore::connect(uri.expose(), bucket).await?),
-        #[cfg(feature = "s3")]
-        StorageConfig::S3 { .. } => Arc::new(s3::S3Store::connect(config).await),
-        #[allow(unreachable_patterns)]
-        other => anyhow::bail!("storage backend {} is not compiled into this binary", other.kind()),
-    })
+    fn vars(pairs: &[(&str, &str)]) -> Vars {
+        Vars::from_map(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn the_backend_is_inferred_from_its_variables() {
+        let kind = |pairs: &[(&str, &str)]| StorageConfig::from_vars(&vars(pairs)).map(|c| c.kind());
+        assert_eq!(kind(&[]).unwrap(), "local");
+        assert_eq!(kind(&[("S3_BUCKET", "b")]).unwrap(), "s3");
+        assert_eq!(kind(&[("MONGO_URI", "mongodb://h/db")]).unwrap(), "gridfs");
+        assert_eq!(kind(&[("MONGODB_URI", "mongodb://h/db"), ("S3_BUCKET", "b")]).unwrap(), "s3");
+        assert_eq!(kind(&[("STORAGE_BACKEND", "local"), ("S3_BUCKET", "b")]).unwrap(), "local");
+        assert_eq!(kind(&[("STORAGE_BACKEND", "s3")]).unwrap_err().var, "S3_BUCKET");
+        assert_eq!(kind(&[("STORAGE_BACKEND", "ftp")]).unwrap_err().var, "STORAGE_BACKEND");
+        assert_eq!(kind(&[("MONGODB_URI", "http://not-mongo")]).unwrap_err().var, "MONGODB_URI");
+    }
+
+    #[test]
+    fn backend_urls_name_each_backend() {
+        let env = vars(&[("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "topsecret")]);
+        let kind = |url: &str| StorageConfig::from_url(url, &env).map(|c| c.kind());
+        assert_eq!(kind("file:///srv/files").unwrap(), "local");
+        assert_eq!(kind("local:data/files").unwrap(), "local");
+        assert_eq!(kind("mongodb://u:p@h/db#uploads").unwrap(), "gridfs");
+        assert_eq!(kind("s3://bucket/uploads/?endpoint=http://127.0.0.1:9000&path_style=true").unwrap(), "s3");
+        assert!(kind("local:").is_err());
+        assert!(kind("ftp://x").is_err());
+        let s3 = StorageConfig::from_url("s3://b/p/?region=eu-west-1", &env).unwrap();
+        let text = format!("{:?} {:?}", s3.describe(), s3);
+        assert!(text.contains("AKID") && !text.contains("topsecret"), "{text}");
+    }
+
+    #[test]
+    fn describe_redacts_credentials_in_uris() {
+        let config = StorageConfig::from_vars(&vars(&[("MONGODB_URI", "mongodb://u:hunter2@h/db")])).unwrap();
+        let text = format!("{:?} {:?}", config.describe(), config);
+        assert!(!text.contains("hunter2"), "{text}");
+    }
 }

@@ -102,9 +102,7 @@ async fn files_copy_moves_every_file_between_backends_and_skips_what_is_there() 
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
     );
-    let open = async |url: &str| {
-        anyport::storage::open(&anyport::files_copy::parse_backend_url(url, &vars).unwrap()).await.unwrap()
-    };
+    let open = async |url: &str| anyport::storage::StorageConfig::from_url(url, &vars).unwrap().open().await.unwrap();
     let (gridfs, s3, back) = (open(&gridfs_uri).await, open(&s3_url).await, open(&local_url).await);
 
     let sizes = [0usize, 5, 300_000, anyport::storage::PART_SIZE + 3];
@@ -139,7 +137,7 @@ async fn files_copy_moves_every_file_between_backends_and_skips_what_is_there() 
 #[test]
 fn backend_urls_are_parsed_and_bad_ones_explained() {
     let vars = anyport::config::Vars::from_map(Default::default());
-    let parse = |u: &str| anyport::files_copy::parse_backend_url(u, &vars);
+    let parse = |u: &str| anyport::storage::StorageConfig::from_url(u, &vars);
     assert_eq!(parse("file:///srv/files").unwrap().kind(), "local");
     assert_eq!(parse("local:data/files").unwrap().kind(), "local");
     assert_eq!(parse("mongodb+srv://u:p@cluster.example.net/app#uploads").unwrap().kind(), "gridfs");

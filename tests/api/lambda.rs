@@ -154,7 +154,7 @@ async fn a_base64_multipart_upload_arrives_intact_and_binary_downloads_go_back_b
 
 #[tokio::test]
 async fn on_lambda_bodies_over_the_base64_payload_cap_get_413_with_a_way_around() {
-    let limit = anyport::config::LAMBDA_PAYLOAD_LIMIT_BYTES as usize;
+    let limit = anyport::runtime::LAMBDA_PAYLOAD_LIMIT_BYTES as usize;
     let app = TestApp::with(&[("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")]).await;
     let body = vec![1u8; limit + 1];
     let mut headers = HeaderMap::new();
@@ -192,4 +192,46 @@ async fn errors_through_lambda_are_problem_json_text() {
     assert_eq!(reply.json()["errors"][0]["field"], "text");
     let missing = invoke(&app.state, &v2_event("GET", "/api/v1/tweets/42", &HeaderMap::new(), b"").to_string()).await;
     assert_eq!((missing.status, missing.json()["status"].as_u64()), (StatusCode::NOT_FOUND, Some(404)));
+}
+
+/// One invocation through lambda_http's streaming adapter, as `LAMBDA_INVOKE_MODE=response_stream`
+/// serves it: the prelude (status, headers, cookies) and every streamed byte.
+async fn invoke_streaming(state: &AppState, event: &str) -> (lambda_http::lambda_runtime::MetadataPrelude, Vec<u8>) {
+    use lambda_http::{Context, LambdaEvent, Service as _, tower::ServiceExt as _};
+    let request: lambda_http::request::LambdaRequest = serde_json::from_str(event).expect("a Lambda HTTP event");
+    let mut adapter = lambda_http::StreamAdapter::from(anyport::lambda::stream_router(state.clone()));
+    let response = adapter.ready().await.unwrap().call(LambdaEvent::new(request, Context::default())).await.unwrap();
+    let chunks: Vec<axum::body::Bytes> = futures_util::TryStreamExt::try_collect(response.stream).await.unwrap();
+    (response.metadata_prelude, chunks.concat())
+}
+
+#[tokio::test]
+async fn in_response_stream_mode_files_over_the_buffered_cap_stream_whole_and_json_is_unchanged() {
+    let app =
+        TestApp::with(&[("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"), ("LAMBDA_INVOKE_MODE", "response_stream")]).await;
+    let size = anyport::runtime::LAMBDA_PAYLOAD_LIMIT_BYTES as usize + 1_000_001;
+    let bytes: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+    let name = anyport::storage::FileName::parse("big.bin").unwrap();
+    let stream: anyport::storage::ByteStream =
+        Box::pin(futures_util::stream::iter([Ok(axum::body::Bytes::from(bytes.clone()))]));
+    app.state.storage.put(&name, "application/octet-stream", stream, u64::MAX).await.unwrap();
+
+    let event = v2_event("GET", "/api/v1/files/big.bin", &HeaderMap::new(), b"").to_string();
+    let (prelude, body) = invoke_streaming(&app.state, &event).await;
+    assert_eq!(prelude.status_code, StatusCode::OK);
+    assert_eq!(prelude.headers["content-length"], size.to_string().as_str());
+    assert!(body == bytes, "every byte streamed ({} of {size})", body.len());
+
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", "application/json".parse().unwrap());
+    let create = v2_event("POST", "/api/v1/tweets", &headers, br#"{"text":"streamed"}"#).to_string();
+    let (prelude, body) = invoke_streaming(&app.state, &create).await;
+    assert_eq!(prelude.status_code, StatusCode::CREATED);
+    assert!(prelude.headers["location"].to_str().unwrap().starts_with("/api/v1/tweets/"));
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["text"], "streamed");
+    let missing = v2_event("GET", "/api/v1/tweets/424242", &HeaderMap::new(), b"").to_string();
+    let (prelude, body) = invoke_streaming(&app.state, &missing).await;
+    assert_eq!(prelude.status_code, StatusCode::NOT_FOUND);
+    assert_eq!(prelude.headers["content-type"], "application/problem+json");
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["status"], 404);
 }

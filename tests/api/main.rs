@@ -11,6 +11,7 @@ mod files_backends;
 mod lambda;
 mod platform;
 mod process;
+mod storage_faults;
 mod tweets;
 mod users;
 mod workers;

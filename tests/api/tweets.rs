@@ -136,6 +136,8 @@ async fn ids_that_are_huge_are_404_and_ids_that_are_not_numbers_are_422() {
     for id in ["9223372036854775807", "9223372036854775808", "99999999999999999999999999", "0"] {
         app.get(&format!("/api/v1/tweets/{id}")).await.problem(404);
         app.delete(&format!("/api/v1/tweets/{id}")).await.problem(404);
+        let patch = app.patch_json(&format!("/api/v1/tweets/{id}"), json!({ "text": "x" })).await.problem(404);
+        assert_eq!(patch["detail"], format!("no tweet with id {id}"));
     }
     for id in ["abc", "-1", "1.5", "1e3", "%20"] {
         let problem = app.get(&format!("/api/v1/tweets/{id}")).await.problem(422);

@@ -1,26 +1,35 @@
 //! `/api/v1/tweets`: short texts, newest first.
 
-use axum::{Json, Router, extract::State, http::StatusCode, response::Response, routing::get};
+use axum::{Json, extract::State, http::StatusCode, response::Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{ToSchema, openapi::schema::Object};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{created, not_found};
+use super::created;
 use crate::{
     AppState,
-    db::{
-        pagination::{Page, PageParams, PageRequest},
-        tweets::{self, TweetRow},
-    },
     error::{ApiError, Problem},
-    extract::{ApiJson, ApiQuery, Id},
+    extract::{ApiJson, ApiQuery, Id, Record},
+    pagination::{Page, PageParams, PageRequest},
     validate::{self, TWEET_MAX_CHARS},
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/tweets", get(list_tweets).post(create_tweet))
-        .route("/tweets/{id}", get(get_tweet).patch(update_tweet).delete(delete_tweet))
+mod queries;
+
+use self::queries::TweetRow;
+
+/// Each path's handlers, with the spec taken from their annotations.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_tweets, create_tweet)).routes(routes!(
+        get_tweet,
+        update_tweet,
+        delete_tweet
+    ))
+}
+
+impl Record for Tweet {
+    const NAME: &'static str = "tweet";
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -56,18 +65,18 @@ impl NewTweet {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/tweets", tag = "tweets", params(PageParams),
+#[utoipa::path(get, path = "/tweets", tag = "tweets", params(PageParams),
     responses((status = 200, body = Page<Tweet>), (status = 422, body = Problem)))]
 pub async fn list_tweets(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<Page<Tweet>>, ApiError> {
     let page = PageRequest::try_from(params)?;
-    let rows = tweets::list(&state.db, page).await?;
+    let rows = queries::list(&state.db, page).await?;
     Ok(Json(Page::from_rows(rows, page, |r| r.id, Tweet::from)))
 }
 
-#[utoipa::path(post, path = "/api/v1/tweets", tag = "tweets", request_body = NewTweet,
+#[utoipa::path(post, path = "/tweets", tag = "tweets", request_body = NewTweet,
     security(("bearer" = [])),
     responses((status = 201, body = Tweet, headers(("Location" = String))), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
@@ -76,38 +85,33 @@ pub async fn create_tweet(
     ApiJson(input): ApiJson<NewTweet>,
 ) -> Result<Response, ApiError> {
     let text = input.validated_text()?;
-    let row = tweets::insert(&state.db, &text).await?;
+    let row = queries::insert(&state.db, &text).await?;
     Ok(created(&state, format!("/tweets/{}", row.id), Tweet::from(row)))
 }
 
-#[utoipa::path(get, path = "/api/v1/tweets/{id}", tag = "tweets", params(Id),
+#[utoipa::path(get, path = "/tweets/{id}", tag = "tweets", params(Id<Tweet>),
     responses((status = 200, body = Tweet), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn get_tweet(State(state): State<AppState>, Id(id): Id) -> Result<Json<Tweet>, ApiError> {
-    let Some(id) = id else { return Err(not_found("tweet", id)) };
-    let row = tweets::find(&state.db, id).await?.ok_or_else(|| not_found("tweet", Some(id)))?;
+pub async fn get_tweet(State(state): State<AppState>, id: Id<Tweet>) -> Result<Json<Tweet>, ApiError> {
+    let row = queries::find(&state.db, id.0).await?.ok_or_else(|| id.not_found())?;
     Ok(Json(row.into()))
 }
 
-#[utoipa::path(patch, path = "/api/v1/tweets/{id}", tag = "tweets", params(Id), request_body = NewTweet,
+#[utoipa::path(patch, path = "/tweets/{id}", tag = "tweets", params(Id<Tweet>), request_body = NewTweet,
     security(("bearer" = [])),
     responses((status = 200, body = Tweet), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_tweet(
     State(state): State<AppState>,
-    Id(id): Id,
+    id: Id<Tweet>,
     ApiJson(input): ApiJson<NewTweet>,
 ) -> Result<Json<Tweet>, ApiError> {
     let text = input.validated_text()?;
-    let Some(id) = id else { return Err(not_found("tweet", id)) };
-    let row = tweets::update_text(&state.db, id, &text).await?.ok_or_else(|| not_found("tweet", Some(id)))?;
+    let row = queries::update_text(&state.db, id.0, &text).await?.ok_or_else(|| id.not_found())?;
     Ok(Json(row.into()))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tweets/{id}", tag = "tweets", params(Id),
+#[utoipa::path(delete, path = "/tweets/{id}", tag = "tweets", params(Id<Tweet>),
     security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn delete_tweet(State(state): State<AppState>, Id(id): Id) -> Result<StatusCode, ApiError> {
-    match id {
-        Some(id) if tweets::delete(&state.db, id).await? => Ok(StatusCode::NO_CONTENT),
-        _ => Err(not_found("tweet", id)),
-    }
+pub async fn delete_tweet(State(state): State<AppState>, id: Id<Tweet>) -> Result<StatusCode, ApiError> {
+    if queries::delete(&state.db, id.0).await? { Ok(StatusCode::NO_CONTENT) } else { Err(id.not_found()) }
 }

@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Db, on_pool, pagination::PageRequest};
+use crate::{
+    db::{Db, on_pool},
+    pagination::PageRequest,
+};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {

@@ -1,28 +1,37 @@
 //! `/api/v1/workers`: staff with a unique full name and a unique email.
 
-use axum::{Json, Router, extract::State, http::StatusCode, response::Response, routing::get};
+use axum::{Json, extract::State, http::StatusCode, response::Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{ToSchema, openapi::schema::Object};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{conflict_on, created, not_found};
+use super::{conflict_on, created};
 use crate::{
     AppState,
-    db::{
-        pagination::{Page, PageParams, PageRequest},
-        workers::{self, WorkerRow},
-    },
     error::{ApiError, Problem},
-    extract::{ApiJson, ApiQuery, Id},
+    extract::{ApiJson, ApiQuery, Id, Record},
+    pagination::{Page, PageParams, PageRequest},
     validate::{self, Checks, FULLNAME_MAX_CHARS},
 };
 
 const UNIQUE: &[&str] = &["fullname", "email"];
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/workers", get(list_workers).post(create_worker))
-        .route("/workers/{id}", get(get_worker).patch(update_worker).delete(delete_worker))
+mod queries;
+
+use self::queries::WorkerRow;
+
+/// Each path's handlers, with the spec taken from their annotations.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_workers, create_worker)).routes(routes!(
+        get_worker,
+        update_worker,
+        delete_worker
+    ))
+}
+
+impl Record for Worker {
+    const NAME: &'static str = "worker";
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,18 +86,18 @@ fn optional_fullname_schema() -> Object {
     validate::string_schema(validate::name_pattern(FULLNAME_MAX_CHARS), FULLNAME_DESCRIPTION, true)
 }
 
-#[utoipa::path(get, path = "/api/v1/workers", tag = "workers", params(PageParams),
+#[utoipa::path(get, path = "/workers", tag = "workers", params(PageParams),
     responses((status = 200, body = Page<Worker>), (status = 422, body = Problem)))]
 pub async fn list_workers(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<Page<Worker>>, ApiError> {
     let page = PageRequest::try_from(params)?;
-    let rows = workers::list(&state.db, page).await?;
+    let rows = queries::list(&state.db, page).await?;
     Ok(Json(Page::from_rows(rows, page, |r| r.id, Worker::from)))
 }
 
-#[utoipa::path(post, path = "/api/v1/workers", tag = "workers", request_body = NewWorker, security(("bearer" = [])),
+#[utoipa::path(post, path = "/workers", tag = "workers", request_body = NewWorker, security(("bearer" = [])),
     responses((status = 201, body = Worker, headers(("Location" = String))), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_worker(
     State(state): State<AppState>,
@@ -98,45 +107,40 @@ pub async fn create_worker(
         (Ok(name), Ok(email)) => (name, email),
         (name, email) => return Err(ApiError::Validation(name.err().into_iter().chain(email.err()).collect())),
     };
-    let row = workers::insert(&state.db, &name, &email, input.active.unwrap_or(true))
+    let row = queries::insert(&state.db, &name, &email, input.active.unwrap_or(true))
         .await
         .map_err(|e| conflict_on(e, "worker", UNIQUE))?;
     Ok(created(&state, format!("/workers/{}", row.id), Worker::from(row)))
 }
 
-#[utoipa::path(get, path = "/api/v1/workers/{id}", tag = "workers", params(Id),
+#[utoipa::path(get, path = "/workers/{id}", tag = "workers", params(Id<Worker>),
     responses((status = 200, body = Worker), (status = 404, body = Problem)))]
-pub async fn get_worker(State(state): State<AppState>, Id(id): Id) -> Result<Json<Worker>, ApiError> {
-    let Some(id) = id else { return Err(not_found("worker", id)) };
-    let row = workers::find(&state.db, id).await?.ok_or_else(|| not_found("worker", Some(id)))?;
+pub async fn get_worker(State(state): State<AppState>, id: Id<Worker>) -> Result<Json<Worker>, ApiError> {
+    let row = queries::find(&state.db, id.0).await?.ok_or_else(|| id.not_found())?;
     Ok(Json(row.into()))
 }
 
-#[utoipa::path(patch, path = "/api/v1/workers/{id}", tag = "workers", params(Id), request_body = WorkerPatch,
+#[utoipa::path(patch, path = "/workers/{id}", tag = "workers", params(Id<Worker>), request_body = WorkerPatch,
     security(("bearer" = [])),
     responses((status = 200, body = Worker), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_worker(
     State(state): State<AppState>,
-    Id(id): Id,
+    id: Id<Worker>,
     ApiJson(input): ApiJson<WorkerPatch>,
 ) -> Result<Json<Worker>, ApiError> {
     let mut checks = Checks::default();
     let name = input.fullname.as_deref().and_then(|n| checks.check(fullname(n)));
     let email = input.email.as_deref().and_then(|e| checks.check(validate::email("email", e)));
     checks.finish()?;
-    let Some(id) = id else { return Err(not_found("worker", id)) };
-    let row = workers::update(&state.db, id, name.as_deref(), email.as_deref(), input.active)
+    let row = queries::update(&state.db, id.0, name.as_deref(), email.as_deref(), input.active)
         .await
         .map_err(|e| conflict_on(e, "worker", UNIQUE))?
-        .ok_or_else(|| not_found("worker", Some(id)))?;
+        .ok_or_else(|| id.not_found())?;
     Ok(Json(row.into()))
 }
 
-#[utoipa::path(delete, path = "/api/v1/workers/{id}", tag = "workers", params(Id), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/workers/{id}", tag = "workers", params(Id<Worker>), security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn delete_worker(State(state): State<AppState>, Id(id): Id) -> Result<StatusCode, ApiError> {
-    match id {
-        Some(id) if workers::delete(&state.db, id).await? => Ok(StatusCode::NO_CONTENT),
-        _ => Err(not_found("worker", id)),
-    }
+pub async fn delete_worker(State(state): State<AppState>, id: Id<Worker>) -> Result<StatusCode, ApiError> {
+    if queries::delete(&state.db, id.0).await? { Ok(StatusCode::NO_CONTENT) } else { Err(id.not_found()) }
 }

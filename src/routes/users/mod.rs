@@ -1,28 +1,33 @@
 //! `/api/v1/users`: accounts identified by a unique, case-insensitive email.
 
-use axum::{Json, Router, extract::State, http::StatusCode, response::Response, routing::get};
+use axum::{Json, extract::State, http::StatusCode, response::Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{conflict_on, created, not_found};
+use super::{conflict_on, created};
 use crate::{
     AppState,
-    db::{
-        pagination::{Page, PageParams, PageRequest},
-        users::{self, UserRow},
-    },
     error::{ApiError, Problem},
-    extract::{ApiJson, ApiQuery, Id},
+    extract::{ApiJson, ApiQuery, Id, Record},
+    pagination::{Page, PageParams, PageRequest},
     validate::{self, Checks},
 };
 
 const UNIQUE: &[&str] = &["email"];
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(list_users).post(create_user))
-        .route("/users/{id}", get(get_user).patch(update_user).delete(delete_user))
+mod queries;
+
+use self::queries::UserRow;
+
+/// Each path's handlers, with the spec taken from their annotations.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_users, create_user)).routes(routes!(get_user, update_user, delete_user))
+}
+
+impl Record for User {
+    const NAME: &'static str = "user";
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -57,62 +62,57 @@ pub struct UserPatch {
     pub active: Option<bool>,
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageParams),
+#[utoipa::path(get, path = "/users", tag = "users", params(PageParams),
     responses((status = 200, body = Page<User>), (status = 422, body = Problem)))]
 pub async fn list_users(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<Page<User>>, ApiError> {
     let page = PageRequest::try_from(params)?;
-    let rows = users::list(&state.db, page).await?;
+    let rows = queries::list(&state.db, page).await?;
     Ok(Json(Page::from_rows(rows, page, |r| r.id, User::from)))
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser, security(("bearer" = [])),
+#[utoipa::path(post, path = "/users", tag = "users", request_body = NewUser, security(("bearer" = [])),
     responses((status = 201, body = User, headers(("Location" = String))), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_user(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<NewUser>,
 ) -> Result<Response, ApiError> {
     let email = validate::email("email", &input.email).map_err(|e| ApiError::Validation(vec![e]))?;
-    let row = users::insert(&state.db, &email, input.active.unwrap_or(true))
+    let row = queries::insert(&state.db, &email, input.active.unwrap_or(true))
         .await
         .map_err(|e| conflict_on(e, "user", UNIQUE))?;
     Ok(created(&state, format!("/users/{}", row.id), User::from(row)))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(Id),
+#[utoipa::path(get, path = "/users/{id}", tag = "users", params(Id<User>),
     responses((status = 200, body = User), (status = 404, body = Problem)))]
-pub async fn get_user(State(state): State<AppState>, Id(id): Id) -> Result<Json<User>, ApiError> {
-    let Some(id) = id else { return Err(not_found("user", id)) };
-    let row = users::find(&state.db, id).await?.ok_or_else(|| not_found("user", Some(id)))?;
+pub async fn get_user(State(state): State<AppState>, id: Id<User>) -> Result<Json<User>, ApiError> {
+    let row = queries::find(&state.db, id.0).await?.ok_or_else(|| id.not_found())?;
     Ok(Json(row.into()))
 }
 
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(Id), request_body = UserPatch,
+#[utoipa::path(patch, path = "/users/{id}", tag = "users", params(Id<User>), request_body = UserPatch,
     security(("bearer" = [])),
     responses((status = 200, body = User), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_user(
     State(state): State<AppState>,
-    Id(id): Id,
+    id: Id<User>,
     ApiJson(input): ApiJson<UserPatch>,
 ) -> Result<Json<User>, ApiError> {
     let mut checks = Checks::default();
     let email = input.email.as_deref().and_then(|e| checks.check(validate::email("email", e)));
     checks.finish()?;
-    let Some(id) = id else { return Err(not_found("user", id)) };
-    let row = users::update(&state.db, id, email.as_deref(), input.active)
+    let row = queries::update(&state.db, id.0, email.as_deref(), input.active)
         .await
         .map_err(|e| conflict_on(e, "user", UNIQUE))?
-        .ok_or_else(|| not_found("user", Some(id)))?;
+        .ok_or_else(|| id.not_found())?;
     Ok(Json(row.into()))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(Id), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/users/{id}", tag = "users", params(Id<User>), security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn delete_user(State(state): State<AppState>, Id(id): Id) -> Result<StatusCode, ApiError> {
-    match id {
-        Some(id) if users::delete(&state.db, id).await? => Ok(StatusCode::NO_CONTENT),
-        _ => Err(not_found("user", id)),
-    }
+pub async fn delete_user(State(state): State<AppState>, id: Id<User>) -> Result<StatusCode, ApiError> {
+    if queries::delete(&state.db, id.0).await? { Ok(StatusCode::NO_CONTENT) } else { Err(id.not_found()) }
 }

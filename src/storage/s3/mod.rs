@@ -7,7 +7,7 @@ use std::{collections::BTreeMap, time::Duration};
 use anyhow::Context;
 use aws_sdk_s3::{
     Client,
-    config::{Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation},
+    config::{Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation, http::HttpResponse},
     error::SdkError,
     presigning::PresigningConfig,
     primitives::ByteStream as S3Body,
@@ -18,8 +18,9 @@ use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use tokio_util::io::ReaderStream;
 
-use crate::config::StorageConfig;
+mod config;
 
+pub use self::config::S3Config;
 use super::{
     ByteRange, ByteStream, FileMeta, FileName, FileStore, PART_SIZE, Presigned, StoreError, Stored, UploadMeter,
 };
@@ -34,10 +35,8 @@ pub struct S3Store {
 
 impl S3Store {
     /// No network I/O: credentials are resolved on the first request.
-    pub async fn connect(config: &StorageConfig) -> Self {
-        let StorageConfig::S3 { bucket, prefix, region, endpoint, force_path_style, credentials, .. } = config else {
-            unreachable!("S3Store::connect is only called for S3 configuration")
-        };
+    pub async fn connect(config: &S3Config) -> Self {
+        let S3Config { bucket, prefix, region, endpoint, force_path_style, credentials, .. } = config;
         // An explicit region keeps the SDK from probing instance metadata at start-up.
         let region = Region::new(region.clone().unwrap_or_else(|| "us-east-1".into()));
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
@@ -173,16 +172,21 @@ fn to_chrono(time: Option<&aws_sdk_s3::primitives::DateTime>) -> DateTime<Utc> {
     time.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos())).unwrap_or_default()
 }
 
-/// Network trouble and server errors mean S3 is unavailable (503); anything else is ours.
-fn sdk_error<E, R>(err: SdkError<E, R>, operation: &str) -> StoreError
+/// What S3's answer (or its absence) means for the client: network trouble, a timeout or
+/// S3 asking us to slow down or come back (503) is an outage (503, retry); any other 5xx is
+/// S3 failing (502); everything else is ours (500). The status is read from the response.
+fn sdk_error<E>(err: SdkError<E, HttpResponse>, operation: &str) -> StoreError
 where
     E: std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let unavailable = matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_))
-        || matches!(&err, SdkError::ServiceError(s) if format!("{:?}", s.raw()).contains("status: 5"));
+    let status = err.raw_response().map(|r| r.status().as_u16());
     let text = format!("{operation}: {}", aws_sdk_s3::error::DisplayErrorContext(&err));
-    if unavailable { StoreError::Unavailable(text) } else { StoreError::Other(anyhow::anyhow!(text)) }
+    match (&err, status) {
+        (SdkError::DispatchFailure(_) | SdkError::TimeoutError(_), _) => StoreError::Unavailable(text),
+        (_, Some(503)) => StoreError::Unavailable(text),
+        (_, Some(500..=599)) => StoreError::Upstream(text),
+        _ => StoreError::Other(anyhow::anyhow!(text)),
+    }
 }
 
 #[async_trait::async_trait]
