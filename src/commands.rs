@@ -11,7 +11,7 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::{AppState, config::Config, routes::health::check_all, storage::StorageConfig};
+use crate::{AppState, config::Config, jobs::Job, routes::health::check_all, storage::StorageConfig};
 
 pub async fn migrate(state: &AppState) -> anyhow::Result<()> {
     state.db.migrate().await.context("migrations failed")?;
@@ -84,4 +84,53 @@ pub async fn copy_files(from: &str, to: &str) -> anyhow::Result<()> {
     let summary = crate::files_copy::copy_all(source.as_ref(), target.as_ref(), |line| println!("{line}")).await?;
     println!("done: {} copied ({} bytes), {} skipped", summary.copied, summary.bytes, summary.skipped);
     Ok(())
+}
+
+/// A job that ran but did not succeed: the dependency is not ready, a copy failed half-way.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct JobFailed(pub String);
+
+/// Runs a job (a Lambda direct invocation or schedule) and answers what happened, as JSON.
+pub async fn run_job(job: &Job, state: &AppState) -> Result<serde_json::Value, JobFailed> {
+    use serde_json::json;
+    let failed = |what: &str, e: anyhow::Error| JobFailed(format!("{what}: {e:#}"));
+    match job {
+        Job::Migrate {} => {
+            state.db.migrate().await.map_err(|e| failed("migrations failed", e))?;
+            state.schema_ready.store(true, std::sync::atomic::Ordering::Release);
+            Ok(
+                json!({ "command": "migrate", "status": "ok", "database": format!("{:?}", state.db.kind()).to_lowercase() }),
+            )
+        }
+        Job::Seed {} => {
+            let added = crate::db::seed::seed(&state.db)
+                .await
+                .map_err(|e| failed("seeding failed (has migrate run?)", e.into()))?;
+            Ok(json!({ "command": "seed", "status": "ok", "added": added }))
+        }
+        Job::Ready {} => {
+            let checks = check_all(state).await;
+            if !checks.all_ok() {
+                return Err(JobFailed(format!("not ready: database {}, storage {}", checks.database, checks.storage)));
+            }
+            Ok(json!({ "command": "ready", "status": "ready", "checks": checks }))
+        }
+        Job::FilesCopy { from, to } => {
+            let vars = crate::config::Vars::from_env();
+            let open = async |url: &str| -> anyhow::Result<crate::storage::Storage> {
+                StorageConfig::from_url(url, &vars)?.open().await
+            };
+            let source = open(from).await.map_err(|e| failed("--from", e))?;
+            let target = open(to).await.map_err(|e| failed("--to", e))?;
+            let summary =
+                crate::files_copy::copy_all(source.as_ref(), target.as_ref(), |line| tracing::info!("{line}"))
+                    .await
+                    .map_err(|e| failed("files copy failed", e))?;
+            Ok(json!({
+                "command": "files-copy", "status": "ok",
+                "copied": summary.copied, "skipped": summary.skipped, "bytes": summary.bytes,
+            }))
+        }
+    }
 }

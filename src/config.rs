@@ -3,6 +3,7 @@
 use std::{collections::HashMap, net::IpAddr, time::Duration};
 
 use crate::{
+    jobs::Job,
     runtime::{Runtime, RuntimeArg},
     secret::{Secret, redact_url},
     storage::StorageConfig,
@@ -64,6 +65,8 @@ pub struct Config {
     pub upload_timeout: Duration,
     /// What serves the router: chosen once, from `serve --runtime` or the environment.
     pub runtime: Runtime,
+    /// The job an EventBridge scheduled event runs on Lambda (`LAMBDA_SCHEDULED_COMMAND`).
+    pub scheduled_job: Option<Job>,
 }
 
 /// A configuration mistake, naming the variable so the operator knows what to fix.
@@ -198,6 +201,15 @@ impl Config {
             header_read_timeout: vars.secs("HEADER_READ_TIMEOUT_SECS", 65)?,
             upload_timeout: vars.secs("UPLOAD_TIMEOUT_SECS", 3600)?,
             runtime,
+            scheduled_job: match vars.get("LAMBDA_SCHEDULED_COMMAND") {
+                None => None,
+                Some(text) => Some(Job::parse(&text).map_err(|e| {
+                    invalid(
+                        "LAMBDA_SCHEDULED_COMMAND",
+                        format!("{e}; use migrate, seed, ready or a files-copy job as JSON"),
+                    )
+                })?),
+            },
         })
     }
 
@@ -226,6 +238,7 @@ impl Config {
             ("REQUEST_TIMEOUT_SECS", self.request_timeout.as_secs().to_string()),
             ("HEADER_READ_TIMEOUT_SECS", self.header_read_timeout.as_secs().to_string()),
             ("UPLOAD_TIMEOUT_SECS", self.upload_timeout.as_secs().to_string()),
+            ("LAMBDA_SCHEDULED_COMMAND", self.scheduled_job.as_ref().map_or(String::new(), Job::describe)),
         ]);
         lines
     }
@@ -362,6 +375,7 @@ mod tests {
             ("SHUTDOWN_TIMEOUT_SECS", "0"),
             ("STORAGE_BACKEND", "ftp"),
             ("MONGODB_URI", "http://not-mongo"),
+            ("LAMBDA_SCHEDULED_COMMAND", "drop-everything"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{err}");

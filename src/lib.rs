@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod files_copy;
 pub mod http;
+pub mod jobs;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod openapi;

@@ -9,6 +9,7 @@ mod errors;
 mod files;
 mod files_backends;
 mod lambda;
+mod lambda_invoke;
 mod platform;
 mod process;
 mod storage_faults;

@@ -1,5 +1,8 @@
 //! The AWS Lambda runtime: the same router behind `lambda_http` (API Gateway REST v1,
-//! HTTP API v2, ALB and Function URL events), with the adjustments Lambda needs.
+//! HTTP API v2, ALB and Function URL events), with the adjustments Lambda needs, and the
+//! same handler taking direct invocations and schedules (`invoke.rs`).
+
+pub mod invoke;
 
 use axum::{
     Router,
@@ -9,7 +12,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use http_body::Body as _;
-use lambda_http::{Request as LambdaRequest, RequestExt, request::RequestContext};
+use lambda_http::{
+    Adapter, Request as LambdaRequest, RequestExt, StreamAdapter, lambda_runtime, request::RequestContext, service_fn,
+};
 use tower::{ServiceBuilder, util::MapRequest};
 
 use crate::{
@@ -28,23 +33,30 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
     tracing::info!(runtime = runtime.describe(), database = ?state.db.kind(), storage = state.storage.name(), "serving Lambda invocations");
     let served = match runtime {
         Runtime::Lambda(InvokeMode::ResponseStream) => {
-            lambda_http::run_with_streaming_response(stream_router(state)).await
+            let http = StreamAdapter::from(stream_router(state.clone()));
+            lambda_runtime::run(service_fn(move |event| invoke::streaming(state.clone(), http.clone(), event))).await
         }
-        _ => lambda_http::run(lambda_router(state)).await,
+        _ => {
+            let http = Adapter::from(lambda_router(state.clone()));
+            lambda_runtime::run(service_fn(move |event| invoke::buffered(state.clone(), http.clone(), event))).await
+        }
     };
     served.map_err(|e| anyhow::anyhow!("Lambda runtime: {e}"))
 }
 
+/// The router behind either adapter.
+pub type LambdaRouter = MapRequest<Router, fn(LambdaRequest) -> LambdaRequest>;
+
 /// The router as Lambda serves it: stage prefixes removed before routing, Lambda's
 /// response rules applied after.
-pub fn lambda_router(state: AppState) -> MapRequest<Router, fn(LambdaRequest) -> LambdaRequest> {
+pub fn lambda_router(state: AppState) -> LambdaRouter {
     let app = router(state).layer(map_response(for_lambda));
     ServiceBuilder::new().map_request(strip_stage as fn(LambdaRequest) -> LambdaRequest).service(app)
 }
 
 /// The router as streamed responses need it: stages stripped, duplicate headers merged.
 /// Bodies pass as bytes (no base64, no text decoding), so nothing is buffered.
-pub fn stream_router(state: AppState) -> MapRequest<Router, fn(LambdaRequest) -> LambdaRequest> {
+pub fn stream_router(state: AppState) -> LambdaRouter {
     let app = router(state).layer(map_response(for_lambda_stream));
     ServiceBuilder::new().map_request(strip_stage as fn(LambdaRequest) -> LambdaRequest).service(app)
 }
