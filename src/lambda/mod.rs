@@ -4,6 +4,8 @@
 
 pub mod invoke;
 
+use std::time::Duration;
+
 use axum::{
     Router,
     body::Body,
@@ -29,6 +31,7 @@ use crate::{
 /// except migrations when `MIGRATE_ON_START=true`.
 pub async fn run(state: AppState) -> anyhow::Result<()> {
     migrate_on_start(&state).await?;
+    warm_up(&state).await;
     let runtime = state.config.runtime;
     tracing::info!(runtime = runtime.describe(), database = ?state.db.kind(), storage = state.storage.name(), "serving Lambda invocations");
     let served = match runtime {
@@ -42,6 +45,35 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
         }
     };
     served.map_err(|e| anyhow::anyhow!("Lambda runtime: {e}"))
+}
+
+/// Longest the init phase waits for the database and storage to answer.
+const WARM_UP_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Opens the first database connection and resolves storage credentials during init, which
+/// Lambda does not bill and which runs before the first request waits; a dependency that is
+/// down costs at most `WARM_UP_TIMEOUT` here, and requests then get the usual 503.
+async fn warm_up(state: &AppState) {
+    let started = std::time::Instant::now();
+    let (database, storage) = tokio::join!(
+        tokio::time::timeout(WARM_UP_TIMEOUT, state.db.ping()),
+        tokio::time::timeout(WARM_UP_TIMEOUT, state.storage.check()),
+    );
+    let outcome = |ok: bool, timed_out: bool| {
+        if ok {
+            "ok"
+        } else if timed_out {
+            "timed out"
+        } else {
+            "unavailable"
+        }
+    };
+    tracing::info!(
+        database = outcome(matches!(database, Ok(Ok(()))), database.is_err()),
+        storage = outcome(matches!(storage, Ok(Ok(()))), storage.is_err()),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+        "init: connections warmed up"
+    );
 }
 
 /// The router behind either adapter.
