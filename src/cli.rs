@@ -34,6 +34,18 @@ pub enum Command {
     Migrate,
     /// Insert demo rows that are missing (safe to run repeatedly).
     Seed,
+    /// Drop every table and migrate again (and, with --files, delete every stored file).
+    Reset {
+        /// Confirm: nothing is dropped without it.
+        #[arg(long)]
+        yes: bool,
+        /// Also delete every stored file.
+        #[arg(long)]
+        files: bool,
+        /// Allow it with APP_ENV=production.
+        #[arg(long)]
+        force_production: bool,
+    },
     /// Wait until the database and storage answer; non-zero exit on timeout.
     Ready {
         /// Seconds to wait before giving up.

@@ -25,6 +25,51 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub struct ResetOptions {
+    pub yes: bool,
+    pub files: bool,
+    pub force_production: bool,
+}
+
+/// `anyport reset`: drops every table, migrates again, and with `--files` deletes every stored
+/// file. Refuses without `--yes`, and in production without `--force-production`.
+pub async fn reset(state: &AppState, options: ResetOptions) -> anyhow::Result<()> {
+    let target = crate::secret::redact_url(state.config.database.url.expose());
+    if state.config.app_env == crate::config::AppEnv::Production && !options.force_production {
+        bail!("refusing to reset {target}: APP_ENV=production (add --force-production if you really mean it)");
+    }
+    if !options.yes {
+        let files =
+            if options.files { format!(" and every file in {} storage", state.storage.name()) } else { String::new() };
+        bail!("this drops every table in {target}{files}; run again with --yes to do it");
+    }
+    let dropped = state.db.drop_all_tables().await.context("dropping the tables")?;
+    state.db.migrate().await.context("migrations failed after dropping the tables")?;
+    println!("reset: dropped {} tables ({}), migrations applied", dropped.len(), dropped.join(", "));
+    if options.files {
+        let deleted = delete_all_files(state.storage.as_ref()).await?;
+        println!("reset: deleted {deleted} files from {} storage", state.storage.name());
+    }
+    Ok(())
+}
+
+async fn delete_all_files(storage: &dyn crate::storage::FileStore) -> anyhow::Result<u64> {
+    let mut deleted = 0;
+    loop {
+        let page = storage.list("", None, 100).await.context("listing the files")?;
+        if page.is_empty() {
+            return Ok(deleted);
+        }
+        for meta in page {
+            let name =
+                crate::storage::FileName::parse(&meta.name).with_context(|| format!("file name {:?}", meta.name))?;
+            if storage.delete(&name).await.with_context(|| format!("deleting {name}"))? {
+                deleted += 1;
+            }
+        }
+    }
+}
+
 /// Polls the dependencies until all are ready or `timeout` passes.
 pub async fn ready(state: &AppState, timeout: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;

@@ -172,6 +172,11 @@ impl Config {
                 "APP_ENV=production needs API_TOKEN for writes (or ALLOW_ANONYMOUS_WRITES=true to accept anonymous writes)",
             ));
         }
+        let storage = StorageConfig::from_vars(vars)?;
+        let allow_ephemeral_storage = vars.flag("ALLOW_EPHEMERAL_STORAGE", false)?;
+        if app_env == AppEnv::Production && !allow_ephemeral_storage {
+            refuse_ephemeral_disk(vars, runtime, &database, &storage)?;
+        }
         let max_upload_bytes: u64 = vars.parse("MAX_UPLOAD_BYTES", 100 * MIB)?;
         if max_upload_bytes == 0 {
             return Err(invalid("MAX_UPLOAD_BYTES", "must be at least 1"));
@@ -187,7 +192,7 @@ impl Config {
             log_format,
             database,
             migrate_on_start,
-            storage: StorageConfig::from_vars(vars)?,
+            storage,
             max_upload_bytes,
             max_json_bytes,
             api_token,
@@ -296,6 +301,49 @@ fn postgres_url_from_parts(vars: &Vars, host: &str) -> Result<String, ConfigErro
     Ok(url.to_string())
 }
 
+/// The platform, if any, whose disk is per instance and lost on restart or redeploy.
+fn ephemeral_platform(vars: &Vars, runtime: Runtime) -> Option<&'static str> {
+    if vars.get("DYNO").is_some() {
+        Some("Heroku (DYNO is set)")
+    } else if runtime.is_lambda() || vars.get("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+        Some("AWS Lambda")
+    } else if vars.get("K_SERVICE").is_some() {
+        Some("Cloud Run (K_SERVICE is set)")
+    } else {
+        None
+    }
+}
+
+/// In production on such a platform, a SQLite file or local file storage would lose data
+/// (the security-analytics seed app lost its uploads on Heroku this way): refuse to start.
+fn refuse_ephemeral_disk(
+    vars: &Vars,
+    runtime: Runtime,
+    database: &DatabaseConfig,
+    storage: &StorageConfig,
+) -> Result<(), ConfigError> {
+    let Some(platform) = ephemeral_platform(vars, runtime) else { return Ok(()) };
+    if database.kind == DatabaseKind::Sqlite {
+        return Err(invalid(
+            "DATABASE_URL",
+            format!(
+                "{platform} gives each instance its own disk, lost on restart: a SQLite file there loses data; \
+                 set DATABASE_URL to PostgreSQL (or ALLOW_EPHEMERAL_STORAGE=true to accept the loss)"
+            ),
+        ));
+    }
+    if storage.kind() == "local" {
+        return Err(invalid(
+            "STORAGE_BACKEND",
+            format!(
+                "{platform} gives each instance its own disk, lost on restart: uploaded files there are lost; \
+                 set S3_BUCKET or MONGODB_URI (or ALLOW_EPHEMERAL_STORAGE=true to accept the loss)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn base_path(raw: Option<String>) -> Result<String, ConfigError> {
     let Some(raw) = raw else { return Ok(String::new()) };
     let trimmed = raw.trim_end_matches('/');
@@ -386,6 +434,23 @@ mod tests {
     fn base_path_is_normalised() {
         assert_eq!(config(&[("BASE_PATH", "/prod/")]).unwrap().base_path, "/prod");
         assert_eq!(config(&[("BASE_PATH", "/")]).unwrap().base_path, "");
+    }
+
+    #[test]
+    fn production_on_an_ephemeral_disk_refuses_sqlite_and_local_files_unless_allowed() {
+        let prod = [("APP_ENV", "production"), ("API_TOKEN", "t")];
+        let pg = ("DATABASE_URL", "postgres://u@h/d");
+        for platform in [("DYNO", "web.1"), ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"), ("K_SERVICE", "anyport")] {
+            let err = config(&[prod[0], prod[1], platform]).unwrap_err();
+            assert_eq!(err.var, "DATABASE_URL", "{platform:?}: {err}");
+            let err = config(&[prod[0], prod[1], platform, pg]).unwrap_err();
+            assert_eq!(err.var, "STORAGE_BACKEND", "{platform:?}: {err}");
+            assert!(err.message.contains("ALLOW_EPHEMERAL_STORAGE"), "{err}");
+            assert!(config(&[prod[0], prod[1], platform, pg, ("S3_BUCKET", "b")]).is_ok());
+            assert!(config(&[prod[0], prod[1], platform, ("ALLOW_EPHEMERAL_STORAGE", "true")]).is_ok());
+            assert!(config(&[platform]).is_ok(), "development keeps the embedded defaults");
+        }
+        assert!(config(&prod).is_ok(), "a plain server's disk is the operator's to keep");
     }
 
     #[test]

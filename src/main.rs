@@ -62,6 +62,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Files { command: FilesCommand::Copy { from, to } } => commands::copy_files(&from, &to).await,
         Command::Migrate => commands::migrate(&AppState::new(config, true).await?).await,
         Command::Seed => commands::seed(&AppState::new(config, true).await?).await,
+        Command::Reset { yes, files, force_production } => {
+            commands::reset(
+                &AppState::new(config, true).await?,
+                commands::ResetOptions { yes, files, force_production },
+            )
+            .await
+        }
         Command::Ready { timeout } => {
             commands::ready(&AppState::new(config, true).await?, Duration::from_secs(timeout)).await
         }

@@ -94,6 +94,41 @@ impl Db {
         Ok(())
     }
 
+    /// Drops every table of the current schema (ours and the migrations' bookkeeping), for
+    /// `anyport reset`; `migrate` then recreates them. Returns the tables dropped.
+    pub async fn drop_all_tables(&self) -> Result<Vec<String>, sqlx::Error> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => {
+                let tables: Vec<String> =
+                    sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()")
+                        .fetch_all(pool)
+                        .await?;
+                for table in &tables {
+                    let drop = format!("DROP TABLE IF EXISTS \"{}\" CASCADE", table.replace('"', "\"\""));
+                    sqlx::query(sqlx::AssertSqlSafe(drop)).execute(pool).await?;
+                }
+                Ok(tables)
+            }
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )
+                .fetch_all(pool)
+                .await?;
+                let mut conn = pool.acquire().await?;
+                sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await?;
+                for table in &tables {
+                    let drop = format!("DROP TABLE IF EXISTS \"{}\"", table.replace('"', "\"\""));
+                    sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut *conn).await?;
+                }
+                sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                Ok(tables)
+            }
+        }
+    }
+
     /// A round trip to the database, for readiness.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))

@@ -340,6 +340,32 @@ async fn upload_url_points_at_a_working_upload(backend: Backend) {
     assert_eq!(no_body.status, StatusCode::OK);
 }
 
+async fn a_file_sent_without_a_type_gets_the_type_its_extension_names(backend: Backend) {
+    let Some(files) = FilesApp::start(backend, &[]).await else { return };
+    let app = &files.app;
+    let untyped = app.send(Request::put(path("report.pdf")).body(Body::from("%PDF-1.7")).unwrap()).await;
+    assert_eq!(untyped.json()["content_type"], "application/pdf");
+    let octet = app.raw(Method::PUT, &path("notes.txt"), "application/octet-stream", "hi").await;
+    assert_eq!(octet.json()["content_type"], "text/plain");
+    let declared = app.raw(Method::PUT, &path("data.txt"), "application/x-custom", "x").await;
+    assert_eq!(declared.json()["content_type"], "application/x-custom", "a type the client names is kept");
+    let unknown = app.send(Request::put(path("blob.zzz9")).body(Body::from("x")).unwrap()).await;
+    assert_eq!(unknown.json()["content_type"], "application/octet-stream");
+    let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"page.html\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n<script>alert(1)</script>\r\n--XyZ--\r\n"
+        .to_vec();
+    let form = app.raw(Method::POST, "/api/v1/files", "multipart/form-data; boundary=XyZ", body).await;
+    assert_eq!(form.json()["items"][0]["content_type"], "text/html");
+
+    // Served with its type, and as safely as before: never rendered in the app's origin.
+    let got = app.get(&path("page.html")).await;
+    assert_eq!(got.header("content-type"), Some("text/html"));
+    assert_eq!(got.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(got.header("content-security-policy"), Some("sandbox"));
+    assert!(got.header("content-disposition").unwrap().starts_with("attachment"));
+    assert_eq!(app.get(&path("report.pdf")).await.header("content-type"), Some("application/pdf"));
+}
+
 macro_rules! for_each_backend {
     ($($test:ident),* $(,)?) => {
         mod local {
@@ -368,4 +394,5 @@ for_each_backend!(
     multipart_uploads_store_every_file_or_none,
     readiness_checks_the_storage_backend,
     upload_url_points_at_a_working_upload,
+    a_file_sent_without_a_type_gets_the_type_its_extension_names,
 );

@@ -278,3 +278,46 @@ async fn openapi_command_prints_the_spec() {
     let spec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(spec["paths"]["/api/v1/tweets"]["post"].is_object());
 }
+
+#[tokio::test]
+async fn reset_asks_for_yes_refuses_production_and_then_drops_and_migrates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = crate::helpers::fresh_database_url(&dir).await;
+    let files = dir.path().join("files");
+    let env = [("DATABASE_URL", db_url.as_str()), ("STORAGE_DIR", files.to_str().unwrap())];
+    assert!(command(dir.path(), &env).arg("migrate").output().unwrap().status.success());
+    assert!(command(dir.path(), &env).arg("seed").output().unwrap().status.success());
+    let app = crate::helpers::TestApp::unmigrated(
+        crate::helpers::config_from(env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
+        tempfile::tempdir().unwrap(),
+    )
+    .await;
+    let put = app.raw(axum::http::Method::PUT, "/api/v1/files/keep.txt", "text/plain", "x").await;
+    assert_eq!(put.status, axum::http::StatusCode::CREATED);
+    let tweets = || async { app.get("/api/v1/tweets").await.json()["items"].as_array().unwrap().len() };
+    assert!(tweets().await > 0);
+
+    let unconfirmed = command(dir.path(), &env).args(["reset", "--files"]).output().unwrap();
+    assert!(!unconfirmed.status.success());
+    assert!(String::from_utf8_lossy(&unconfirmed.stderr).contains("--yes"));
+    let prod_env = [env[0], env[1], ("APP_ENV", "production"), ("API_TOKEN", "t")];
+    let prod = command(dir.path(), &prod_env).args(["reset", "--yes"]).output().unwrap();
+    assert!(!prod.status.success());
+    assert!(String::from_utf8_lossy(&prod.stderr).contains("--force-production"));
+    assert!(tweets().await > 0, "nothing was dropped by the refused resets");
+
+    let reset = command(dir.path(), &env).args(["reset", "--yes"]).output().unwrap();
+    assert!(reset.status.success(), "{}", String::from_utf8_lossy(&reset.stderr));
+    assert_eq!(tweets().await, 0, "tables dropped and recreated empty");
+    assert_eq!(
+        app.get("/api/v1/files/keep.txt").await.status,
+        axum::http::StatusCode::OK,
+        "files kept without --files"
+    );
+    let with_files = command(dir.path(), &env).args(["reset", "--yes", "--files"]).output().unwrap();
+    assert!(with_files.status.success());
+    assert!(String::from_utf8_lossy(&with_files.stdout).contains("deleted 1 files"));
+    app.get("/api/v1/files/keep.txt").await.problem(404);
+    let post = app.post_json("/api/v1/tweets", serde_json::json!({ "text": "after reset" })).await;
+    assert_eq!(post.status, axum::http::StatusCode::CREATED, "the schema is back");
+}

@@ -91,8 +91,14 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
 }
 
 /// The content type to store: the client's, if it is a plausible media type.
-fn content_type_of(value: Option<&str>) -> Result<String, ApiError> {
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(DEFAULT_CONTENT_TYPE.into()) };
+/// A client that sends no type, or only `application/octet-stream` (`curl -T`, many upload
+/// tools), gets the type the name's extension names; the download headers (attachment,
+/// `nosniff`, `sandbox`) keep any type from being rendered by a browser.
+fn content_type_of(value: Option<&str>, name: &FileName) -> Result<String, ApiError> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case(DEFAULT_CONTENT_TYPE));
+    let Some(value) = value else {
+        return Ok(mime_guess::from_path(name.as_str()).first_raw().unwrap_or(DEFAULT_CONTENT_TYPE).to_string());
+    };
     let plausible = value.len() <= 255
         && value.split(';').next().is_some_and(|essence| {
             let mut halves = essence.trim().splitn(2, '/');
@@ -119,7 +125,8 @@ pub fn content_type_pattern() -> String {
 }
 
 fn content_type_schema() -> Object {
-    let description = "A media type like `text/plain; charset=utf-8`; absent, `null` or blank means \
+    let description = "A media type like `text/plain; charset=utf-8`; absent, `null`, blank or \
+        `application/octet-stream` means the type the name's extension names, else \
         `application/octet-stream`.";
     validate::string_schema(content_type_pattern(), description, true)
 }
@@ -127,7 +134,7 @@ fn content_type_schema() -> Object {
 /// Stores the raw request body under the name: 201 when new, 200 when it replaced a file.
 #[utoipa::path(put, path = "/files/{name}", tag = "files", params(NameParam),
     request_body(content = Option<FileBytes>, content_type = "application/octet-stream",
-        description = "The file's bytes; no body stores an empty file. Its Content-Type is stored with it."),
+        description = "The file's bytes; no body stores an empty file. Its Content-Type is stored with it; none, or application/octet-stream, stores the type its extension names."),
     security(("bearer" = [])),
     responses((status = 201, body = FileMeta), (status = 200, body = FileMeta), (status = 413, body = Problem),
         (status = 422, body = Problem)))]
@@ -140,7 +147,8 @@ pub async fn put_file(
     if declared_length(request.headers()).is_some_and(|len| len > limit) {
         return Err(too_large(&state));
     }
-    let content_type = content_type_of(request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()))?;
+    let content_type =
+        content_type_of(request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), &name)?;
     let body: ByteStream = Box::pin(request.into_body().into_data_stream().map_err(std::io::Error::other));
     let stored = state.storage.put(&name, &content_type, body, limit).await?;
     let status = if stored.replaced { StatusCode::OK } else { StatusCode::CREATED };
@@ -173,7 +181,7 @@ pub async fn upload_files(State(state): State<AppState>, request: Request) -> Re
             }
             let name = FileName::from_client_filename(field.file_name().unwrap_or_default())
                 .map_err(|e| ApiError::validation("filename", e.to_string()))?;
-            let content_type = content_type_of(field.content_type())?;
+            let content_type = content_type_of(field.content_type(), &name)?;
             let body: ByteStream = Box::pin(field.map_err(move |e| {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     std::io::Error::other(TooLarge(limit))
@@ -225,7 +233,7 @@ pub async fn create_upload_url(
     } else {
         UploadUrlRequest::default()
     };
-    let content_type = content_type_of(input.content_type.as_deref())?;
+    let content_type = content_type_of(input.content_type.as_deref(), &name)?;
     // A direct upload bypasses the runtime's body cap, not MAX_UPLOAD_BYTES.
     if input.size.is_some_and(|size| size > state.config.max_upload_bytes) {
         return Err(StoreError::TooLarge { limit: state.config.max_upload_bytes }.into());
