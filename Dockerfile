@@ -1,23 +1,24 @@
 # anyport: one image for Heroku (container:push / heroku.yml), DigitalOcean, Cloud Run,
 # Kubernetes, docker-compose and AWS Lambda container images (the binary detects the
-# Lambda Runtime API). Build: docker build -t anyport .
+# Lambda Runtime API). Build: docker build -t anyport .  (BuildKit or the classic builder)
 
 # --- build stage: dependencies first, in a layer of their own -----------------------------
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 ENV CARGO_TERM_COLOR=never
 COPY Cargo.toml Cargo.lock ./
-# A placeholder crate with the real manifest compiles every dependency once; the layer is
-# reused until Cargo.toml or Cargo.lock change.
-RUN --mount=type=cache,target=/usr/local/cargo/registry \
-    mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+# A placeholder crate with the real manifest downloads and compiles every dependency once; the
+# layer (registry included) is reused until Cargo.toml or Cargo.lock change. No cache mounts and
+# no `# syntax=` line: BuildKit and the classic builder (DOCKER_BUILDKIT=0, docker-compose without
+# buildx) both build this file unchanged. Removing the placeholder's own artifacts makes the next
+# step rebuild the real crate whatever the files' timestamps.
+RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --profile dist --locked \
     && rm -rf src target/dist/.fingerprint/anyport-* target/dist/deps/anyport-* target/dist/deps/libanyport-*
 COPY migrations migrations
 COPY assets assets
 COPY src src
-RUN --mount=type=cache,target=/usr/local/cargo/registry \
-    cargo build --profile dist --locked && cp target/dist/anyport /usr/local/bin/anyport
+RUN cargo build --profile dist --locked --offline && cp target/dist/anyport /usr/local/bin/anyport
 
 # --- runtime stage: the binary, CA certificates and an unprivileged user ------------------
 FROM debian:bookworm-slim
