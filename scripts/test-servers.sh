@@ -76,6 +76,8 @@ case ${1:-} in
     echo "export TEST_S3_SECRET_KEY=$S3_SECRET"
     echo "export TEST_S3_REGION=us-east-1"
     echo "export TEST_MONGODB_URI='mongodb://127.0.0.1:$mongo_port/?directConnection=true'"
+    # pymongo comes with SecantusDB: the GridFS compatibility tests write buckets with it.
+    echo "export TEST_PYMONGO_PYTHON=$VENV/bin/python"
     printf 'export TEST_S3_ROOT=%q\n' "$dir/s3root"
     ;;
   stop)

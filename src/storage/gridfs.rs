@@ -13,13 +13,15 @@ use mongodb::{
     Client, Collection, Database, IndexModel,
     bson::{Binary, Bson, Document, doc},
     error::{ErrorKind, GridFsErrorKind},
-    gridfs::{FilesCollectionDocument, GridFsBucket},
+    gridfs::GridFsBucket,
     options::{ClientOptions, GridFsBucketOptions, IndexOptions},
 };
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 
-use super::{ByteRange, ByteStream, FileMeta, FileName, FileStore, Storage, StoreError, Stored, UploadMeter};
+use super::{
+    ByteRange, ByteStream, FileMeta, FileName, FileStore, PART_SIZE, Storage, StoreError, Stored, UploadMeter,
+};
 use crate::{
     config::{ConfigError, Vars, invalid},
     secret::{Secret, redact_url},
@@ -66,9 +68,50 @@ const CHUNK_BATCH: u32 = 4;
 pub struct GridFsStore {
     db: Database,
     bucket: GridFsBucket,
-    files: Collection<FilesCollectionDocument>,
+    files: Collection<FileDoc>,
     chunks: Collection<Chunk>,
     indexes: OnceCell<()>,
+}
+
+/// A files-collection document as any GridFS writer leaves it: ours keep the type and ETag in
+/// `metadata`; pymongo's and Flask-PyMongo's keep the type in a top-level `contentType`, may
+/// lack `md5` (pymongo 4) and write `length` as a 32-bit or 64-bit integer.
+#[derive(Deserialize)]
+struct FileDoc {
+    #[serde(rename = "_id")]
+    id: Bson,
+    length: Bson,
+    #[serde(rename = "chunkSize")]
+    chunk_size: Bson,
+    #[serde(rename = "uploadDate")]
+    upload_date: mongodb::bson::DateTime,
+    filename: Option<String>,
+    #[serde(default)]
+    metadata: Option<Document>,
+    #[serde(rename = "contentType", default)]
+    content_type: Option<String>,
+    #[serde(default)]
+    md5: Option<String>,
+}
+
+impl FileDoc {
+    fn length(&self) -> u64 {
+        whole(&self.length)
+    }
+
+    fn chunk_size(&self) -> u64 {
+        whole(&self.chunk_size).max(1)
+    }
+}
+
+/// A non-negative integer however the writer encoded it.
+fn whole(value: &Bson) -> u64 {
+    match value {
+        Bson::Int32(n) => u64::try_from(*n).unwrap_or_default(),
+        Bson::Int64(n) => u64::try_from(*n).unwrap_or_default(),
+        Bson::Double(n) if *n >= 0.0 => *n as u64,
+        _ => 0,
+    }
 }
 
 #[derive(Deserialize)]
@@ -122,7 +165,7 @@ impl GridFsStore {
             .map(drop)
     }
 
-    async fn newest(&self, name: &str) -> Result<Option<FilesCollectionDocument>, StoreError> {
+    async fn newest(&self, name: &str) -> Result<Option<FileDoc>, StoreError> {
         self.files
             .find_one(doc! { "filename": name })
             .sort(doc! { "uploadDate": -1, "_id": -1 })
@@ -159,18 +202,27 @@ impl GridFsStore {
     }
 }
 
-fn meta(file: &FilesCollectionDocument) -> FileMeta {
+fn meta(file: &FileDoc) -> FileMeta {
     let metadata = file.metadata.as_ref();
     let text = |key: &str| metadata.and_then(|m| m.get_str(key).ok()).map(str::to_string);
+    let name = file.filename.clone().unwrap_or_default();
+    let content_type = text("contentType")
+        .or_else(|| file.content_type.clone())
+        .unwrap_or_else(|| mime_guess::from_path(&name).first_raw().unwrap_or("application/octet-stream").to_string());
+    // Files uploaded by other tools have no ETag of ours. Their `md5` is the ETag our rule
+    // gives a file smaller than a part; otherwise the id, unique per upload, is.
+    let etag =
+        text("etag").or_else(|| file.md5.clone().filter(|_| file.length() < PART_SIZE as u64)).unwrap_or_else(|| {
+            match &file.id {
+                Bson::ObjectId(id) => id.to_hex(),
+                other => other.to_string(),
+            }
+        });
     FileMeta {
-        name: file.filename.clone().unwrap_or_default(),
-        size: file.length,
-        content_type: text("contentType").unwrap_or_else(|| "application/octet-stream".into()),
-        // Files uploaded by other tools have no ETag of ours: their id is unique per upload.
-        etag: text("etag").unwrap_or_else(|| match &file.id {
-            Bson::ObjectId(id) => id.to_hex(),
-            other => other.to_string(),
-        }),
+        name,
+        size: file.length(),
+        content_type,
+        etag,
         uploaded_at: DateTime::<Utc>::from_timestamp_millis(file.upload_date.timestamp_millis()).unwrap_or_default(),
     }
 }
@@ -248,11 +300,11 @@ impl FileStore for GridFsStore {
     ) -> Result<Option<(FileMeta, ByteStream<'static>)>, StoreError> {
         let Some(file) = self.newest(name.as_str()).await? else { return Ok(None) };
         let info = meta(&file);
-        if file.length == 0 {
+        if file.length() == 0 {
             return Ok(Some((info, Box::pin(futures_util::stream::empty()))));
         }
-        let ByteRange { start, end } = range.unwrap_or(ByteRange { start: 0, end: file.length - 1 });
-        let chunk_size = u64::from(file.chunk_size_bytes.max(1));
+        let ByteRange { start, end } = range.unwrap_or(ByteRange { start: 0, end: file.length() - 1 });
+        let chunk_size = file.chunk_size();
         let (first, last) = (start / chunk_size, end / chunk_size);
         let cursor = self
             .chunks
@@ -290,19 +342,19 @@ impl FileStore for GridFsStore {
             range.insert("$gt", after);
         }
         // Names with the prefix sort together from the prefix on; stop at the first other.
-        // A few extra rows cover revisions that are about to be removed.
-        let cursor = self
+        // Older revisions and names that are not ours are skipped while reading, so a page is
+        // only short when the listing has ended.
+        let mut cursor = self
             .files
             .find(doc! { "filename": range })
             .sort(doc! { "filename": 1, "uploadDate": -1, "_id": -1 })
-            .limit((limit + 8) as i64)
+            .batch_size((limit + 8).min(1000) as u32)
             .await
             .map_err(|e| mongo_error(e, "listing files"))?;
-        let files: Vec<FilesCollectionDocument> =
-            cursor.try_collect().await.map_err(|e| mongo_error(e, "listing files"))?;
         let mut out: Vec<FileMeta> = Vec::new();
-        for file in &files {
-            let info = meta(file);
+        while out.len() < limit {
+            let Some(file) = cursor.try_next().await.map_err(|e| mongo_error(e, "listing files"))? else { break };
+            let info = meta(&file);
             if !info.name.starts_with(prefix) {
                 break;
             }
@@ -310,7 +362,6 @@ impl FileStore for GridFsStore {
                 out.push(info);
             }
         }
-        out.truncate(limit);
         Ok(out)
     }
 

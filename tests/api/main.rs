@@ -8,6 +8,7 @@ mod contract;
 mod errors;
 mod files;
 mod files_backends;
+mod gridfs_compat;
 mod lambda;
 mod lambda_invoke;
 mod platform;
