@@ -123,6 +123,10 @@ pub fn spec(base_path: &str, max_upload_bytes: u64) -> utoipa::openapi::OpenApi 
 pub fn finish(paths: utoipa::openapi::OpenApi, base_path: &str, max_upload_bytes: u64) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(paths);
+    // The router takes the rest of the path as a file name (`{*name}`, folders included);
+    // OpenAPI spells a path parameter `{name}`.
+    doc.paths.paths =
+        std::mem::take(&mut doc.paths.paths).into_iter().map(|(path, item)| (path.replace("{*", "{"), item)).collect();
     for modifier in [&BearerAuth as &dyn Modify, &OptionalBodies, &ProblemResponses] {
         modifier.modify(&mut doc);
     }

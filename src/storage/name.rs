@@ -1,5 +1,7 @@
-//! File names are data, never paths: 1 to 255 bytes of UTF-8 without separators, NUL or
-//! control characters, and never `.` or `..`.
+//! File names are data, never paths: 1 to 255 bytes of UTF-8, where `/` separates non-empty
+//! folder segments (`reports/2024/q1.pdf`, as S3 keys and GridFS names hold them), no segment
+//! is `.` or `..`, and there is no `\`, NUL or control character. Backends never turn a name
+//! into a filesystem path (the local one stores it under a hash).
 
 use std::fmt;
 
@@ -20,11 +22,15 @@ impl FileName {
         if raw.len() > MAX_NAME_BYTES {
             return Err(InvalidName("must be at most 255 bytes"));
         }
-        if raw == "." || raw == ".." {
-            return Err(InvalidName("must not be . or .."));
+        if raw.contains('\\') {
+            return Err(InvalidName("must not contain \\ (use / between folders)"));
         }
-        if raw.contains(['/', '\\']) {
-            return Err(InvalidName("must not contain / or \\"));
+        for segment in raw.split('/') {
+            match segment {
+                "" => return Err(InvalidName("must not start or end with /, nor contain //")),
+                "." | ".." => return Err(InvalidName("must not have . or .. as a name or folder")),
+                _ => {}
+            }
         }
         if raw.chars().any(char::is_control) {
             return Err(InvalidName("must not contain NUL or control characters"));
@@ -47,7 +53,15 @@ impl FileName {
     /// `parse` counts bytes (no JSON Schema keyword counts bytes); for ASCII names they agree.
     pub fn pattern() -> String {
         let control = crate::validate::control_class();
-        format!(r"^(?!\.\.?$)[^/\\{control}]{{1,{MAX_NAME_BYTES}}}$")
+        let segment = format!(r"(?!\.\.?(?:/|$))[^/\\{control}]+");
+        format!(r"^(?=[^\\{control}]{{1,{MAX_NAME_BYTES}}}$){segment}(?:/{segment})*$")
+    }
+
+    /// The folder right below `prefix` that holds `name`, with its trailing `/` (prefix `a/`:
+    /// `a/b/c.txt` → `a/b/`); `None` when the name sits directly under the prefix.
+    pub fn folder_of(name: &str, prefix: &str) -> Option<String> {
+        let rest = name.strip_prefix(prefix)?;
+        rest.find('/').map(|i| format!("{prefix}{}", &rest[..=i]))
     }
 }
 
@@ -64,15 +78,43 @@ mod tests {
     #[test]
     fn hostile_names_are_rejected() {
         let long = "a".repeat(256);
-        for bad in ["", ".", "..", "../x", "a/b", "a\\b", "nul\0", "tab\there", "line\nbreak", "\u{7f}", long.as_str()]
-        {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x",
+            "a/../b",
+            "a/./b",
+            "a/..",
+            "/a",
+            "a/",
+            "a//b",
+            "a\\b",
+            "nul\0",
+            "tab\there",
+            "line\nbreak",
+            "\u{7f}",
+            "a/\u{1}/b",
+            long.as_str(),
+        ] {
             assert!(FileName::parse(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn ordinary_and_unicode_names_are_kept_as_they_are() {
-        for good in ["a.txt", "%2e%2e", "...", ".hidden", "naïve café ☕.pdf", "日本語", &"é".repeat(127)] {
+        for good in [
+            "a.txt",
+            "%2e%2e",
+            "...",
+            ".hidden",
+            "naïve café ☕.pdf",
+            "日本語",
+            &"é".repeat(127),
+            "reports/2024/q1.pdf",
+            "a/.../b",
+            ".config/x",
+        ] {
             assert_eq!(FileName::parse(good).unwrap().as_str(), good);
         }
         assert_eq!(FileName::parse(&"a".repeat(255)).unwrap().as_str().len(), 255);

@@ -159,10 +159,12 @@ async fn file_names_are_declared_on_every_files_path_and_the_server_agrees_at_th
         assert_eq!(name["schema"], json!({ "type": "string", "pattern": FileName::pattern() }), "{method} {path}");
     }
     let put = async |raw: String| app.raw(Method::PUT, &format!("/api/v1/files/{raw}"), "text/plain", "x").await;
-    for raw in ["a".repeat(255), "%C2%A0".into(), ".a".into(), "a..".into(), "%25".into()] {
+    for raw in
+        ["a".repeat(255), "%C2%A0".into(), ".a".into(), "a..".into(), "%25".into(), "a%2Fb".into(), "x/y/z.txt".into()]
+    {
         assert_eq!(put(raw.clone()).await.status, StatusCode::CREATED, "{raw}");
     }
-    for raw in ["a".repeat(256), "a%C2%85b".into(), "%7F".into(), "a%2Fb".into()] {
+    for raw in ["a".repeat(256), "a%C2%85b".into(), "%7F".into(), "a%2F%2Fb".into(), "a%2F..%2Fb".into()] {
         assert_eq!(field_errors(&put(raw.clone()).await), ["name"], "{raw}");
     }
     // An API Gateway event arrives with its dot segments already resolved.

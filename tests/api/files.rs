@@ -221,7 +221,7 @@ async fn unicode_names_work_and_hostile_names_are_422(backend: Backend) {
     let (listed, _) = names(app, "limit=100").await;
     assert_eq!(listed.len(), 6);
     let long = "a".repeat(256);
-    for raw in ["..", ".", "..%2Fx", "a%2Fb", "a%5Cb", "nul%00", "tab%09", &long] {
+    for raw in ["..", ".", "..%2Fx", "a%2F%2Fb", "a%5Cb", "nul%00", "tab%09", &long] {
         let response = app.raw(Method::PUT, &format!("/api/v1/files/{raw}"), "text/plain", "x").await;
         let problem = response.problem(422);
         assert_eq!(problem["errors"][0]["field"], "name", "{raw}");
@@ -366,6 +366,81 @@ async fn a_file_sent_without_a_type_gets_the_type_its_extension_names(backend: B
     assert_eq!(app.get(&path("report.pdf")).await.header("content-type"), Some("application/pdf"));
 }
 
+async fn names_with_folders_work_and_names_that_escape_are_422(backend: Backend) {
+    let Some(files) = FilesApp::start(backend, &[]).await else { return };
+    let app = &files.app;
+    for name in ["reports/2024/q1.pdf", "reports/2024/q2.pdf", "reports/readme.txt", "top.txt", "zeta/deep/x/y.bin"] {
+        let stored = app.raw(Method::PUT, &format!("/api/v1/files/{name}"), "text/plain", name.to_string()).await;
+        assert_eq!(stored.status, StatusCode::CREATED, "{name}: {}", String::from_utf8_lossy(&stored.body));
+        assert_eq!(stored.header("location"), Some(path(name).as_str()));
+    }
+    // Reached with raw slashes and with %2F alike.
+    assert_eq!(&app.get("/api/v1/files/reports/2024/q1.pdf").await.body[..], b"reports/2024/q1.pdf");
+    assert_eq!(&app.get(&path("reports/2024/q1.pdf")).await.body[..], b"reports/2024/q1.pdf");
+
+    let level = |query: &str| {
+        let query = query.to_string();
+        async move {
+            let body = app.get(&format!("/api/v1/files?delimiter=/&{query}")).await.json();
+            let items: Vec<String> =
+                body["items"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().into()).collect();
+            let folders: Vec<String> =
+                body["folders"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().into()).collect();
+            (items, folders, body["next_cursor"].as_str().map(str::to_string))
+        }
+    };
+    assert_eq!(level("").await, (vec!["top.txt".into()], vec!["reports/".into(), "zeta/".into()], None));
+    assert_eq!(level("prefix=reports/").await, (vec!["reports/readme.txt".into()], vec!["reports/2024/".into()], None));
+    let (items, folders, _) = level("prefix=reports/2024/").await;
+    assert_eq!((items.len(), folders.len()), (2, 0));
+    // Pages count files and folders together, and a folder cursor resumes past its names.
+    let (items, folders, cursor) = level("limit=1").await;
+    assert_eq!((items, folders), (vec![], vec!["reports/".to_string()]));
+    let (items, folders, cursor) = level(&format!("limit=1&cursor={}", cursor.unwrap())).await;
+    assert_eq!((items, folders), (vec!["top.txt".to_string()], vec![]));
+    let (items, folders, cursor) = level(&format!("limit=1&cursor={}", cursor.unwrap())).await;
+    assert_eq!((items, folders, cursor), (vec![], vec!["zeta/".to_string()], None));
+    // Without a delimiter, every name, flat.
+    assert_eq!(names(app, "prefix=reports/").await.0.len(), 3);
+    app.get("/api/v1/files?delimiter=,").await.problem(422);
+
+    // A direct-upload URL for a name in a folder, and delete.
+    let url = app.post_json("/api/v1/files/reports/2025/plan.txt/upload-url", serde_json::json!({})).await;
+    assert_eq!(url.status, StatusCode::OK, "{}", String::from_utf8_lossy(&url.body));
+    assert!(url.json()["url"].as_str().unwrap().contains("plan.txt"));
+    assert_eq!(app.delete("/api/v1/files/zeta/deep/x/y.bin").await.status, StatusCode::NO_CONTENT);
+    app.get("/api/v1/files/zeta/deep/x/y.bin").await.problem(404);
+
+    // Names designed to leave the store: refused before any backend sees them.
+    for hostile in [
+        "..%2Fescape.txt",
+        "a/../../etc/passwd",
+        "%2Fabs.txt",
+        "a//b.txt",
+        "a%5Cb.txt",
+        "a/./b.txt",
+        "reports/",
+        "%2e%2e/x",
+        "a/%00/b",
+    ] {
+        let response = app.raw(Method::PUT, &format!("/api/v1/files/{hostile}"), "text/plain", "x").await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{hostile}: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+    }
+    if backend == Backend::Local {
+        let outside: Vec<_> = std::fs::read_dir(files.app.files_dir().parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect();
+        assert!(!outside.iter().any(|n| n.contains("escape") || n == "etc"), "{outside:?}");
+    }
+    assert_eq!(names(app, "").await.0.len(), 4, "nothing else stored");
+}
+
 macro_rules! for_each_backend {
     ($($test:ident),* $(,)?) => {
         mod local {
@@ -395,4 +470,5 @@ for_each_backend!(
     readiness_checks_the_storage_backend,
     upload_url_points_at_a_working_upload,
     a_file_sent_without_a_type_gets_the_type_its_extension_names,
+    names_with_folders_work_and_names_that_escape_are_422,
 );

@@ -48,7 +48,7 @@ pub struct HeadHeaders {
     if_none_match: Option<String>,
 }
 
-#[utoipa::path(get, path = "/files/{name}", tag = "files", params(NameParam, DownloadHeaders),
+#[utoipa::path(get, path = "/files/{*name}", tag = "files", params(NameParam, DownloadHeaders),
     responses((status = 200, description = "the file"), (status = 206, description = "one byte range"),
         (status = 303, description = "redirect to a presigned URL (S3_REDIRECT_DOWNLOADS, or a file too large for the runtime to return)"),
         (status = 304, description = "If-None-Match matched"), (status = 404, body = Problem), (status = 416, body = Problem)))]
@@ -99,7 +99,7 @@ pub async fn download_file(
     Ok(response)
 }
 
-#[utoipa::path(head, path = "/files/{name}", tag = "files", params(NameParam, HeadHeaders),
+#[utoipa::path(head, path = "/files/{*name}", tag = "files", params(NameParam, HeadHeaders),
     responses((status = 200, description = "the file's headers"), (status = 304), (status = 404)))]
 pub async fn head_file(
     State(state): State<AppState>,

@@ -36,7 +36,15 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list::list_files, upload::upload_files))
         .routes(routes!(download::download_file, download::head_file, upload::put_file, delete_file))
-        .routes(routes!(upload::create_upload_url))
+        .route("/files/{*name}", axum::routing::post(upload::create_upload_url_from_path))
+        .merge(document_only(OpenApiRouter::new().routes(routes!(upload::create_upload_url))))
+}
+
+/// The spec of routes that the router cannot hold as written: `…/{name}/upload-url` cannot
+/// follow a route that takes the rest of the path, so `POST /files/{*name}` answers it
+/// (`create_upload_url_from_path`) and this keeps only the declaration's document.
+fn document_only(declared: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(declared.into_openapi())
 }
 
 /// The whole-request cap for multipart uploads (raw PUT bodies are counted while streaming).
@@ -62,8 +70,8 @@ impl<S: Send + Sync> FromRequestParts<S> for NameParam {
 impl IntoParams for NameParam {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         let schema = ObjectBuilder::new().schema_type(Type::String).pattern(Some(FileName::pattern()));
-        let description =
-            "The file's name: 1 to 255 bytes of UTF-8, no `/`, `\\`, NUL or control characters, not `.` or `..`.";
+        let description = "The file's name: 1 to 255 bytes of UTF-8; `/` separates non-empty folders (`reports/2024/q1.pdf`, \
+             sent as is or as `%2F`); no segment `.` or `..`, no `\\`, NUL or control characters.";
         vec![path_parameter("name", description, schema).example(Some("report.pdf".into())).build()]
     }
 }
@@ -77,7 +85,7 @@ fn file_not_found(name: &FileName) -> ApiError {
     ApiError::NotFound(format!("no file named {:?}", name.as_str()))
 }
 
-#[utoipa::path(delete, path = "/files/{name}", tag = "files", params(NameParam),
+#[utoipa::path(delete, path = "/files/{*name}", tag = "files", params(NameParam),
     security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
 pub async fn delete_file(State(state): State<AppState>, NameParam(name): NameParam) -> Result<StatusCode, ApiError> {
     if state.storage.delete(&name).await? { Ok(StatusCode::NO_CONTENT) } else { Err(file_not_found(&name)) }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::{
     Json,
-    extract::{FromRequest, Multipart, Request, State, multipart::MultipartError},
+    extract::{FromRequest, Multipart, Path, Request, State, multipart::MultipartError},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -132,7 +132,7 @@ fn content_type_schema() -> Object {
 }
 
 /// Stores the raw request body under the name: 201 when new, 200 when it replaced a file.
-#[utoipa::path(put, path = "/files/{name}", tag = "files", params(NameParam),
+#[utoipa::path(put, path = "/files/{*name}", tag = "files", params(NameParam),
     request_body(content = Option<FileBytes>, content_type = "application/octet-stream",
         description = "The file's bytes; no body stores an empty file. Its Content-Type is stored with it; none, or application/octet-stream, stores the type its extension names."),
     security(("bearer" = [])),
@@ -228,6 +228,23 @@ pub async fn create_upload_url(
     NameParam(name): NameParam,
     request: Request,
 ) -> Result<Json<Presigned>, ApiError> {
+    upload_url(state, name, request).await
+}
+
+/// `POST …/files/<name>/upload-url`, names with folders included: the router cannot match a
+/// fixed segment after the rest of a path, so every such request reaches `POST /files/{*name}`,
+/// which takes the suffix off and answers as `create_upload_url` (documented there).
+pub async fn create_upload_url_from_path(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    request: Request,
+) -> Result<Json<Presigned>, ApiError> {
+    let Some(raw) = raw.strip_suffix("/upload-url") else { return Err(ApiError::MethodNotAllowed) };
+    let name = FileName::parse(raw).map_err(|e| ApiError::validation("name", e.to_string()))?;
+    upload_url(state, name, request).await
+}
+
+async fn upload_url(state: AppState, name: FileName, request: Request) -> Result<Json<Presigned>, ApiError> {
     let input = if request.headers().contains_key(header::CONTENT_TYPE) {
         ApiJson::<UploadUrlRequest>::from_request(request, &state).await?.0
     } else {

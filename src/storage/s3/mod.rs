@@ -250,8 +250,6 @@ impl FileStore for S3Store {
             .list_objects_v2()
             .bucket(&self.bucket)
             .prefix(format!("{}{prefix}", self.prefix))
-            // Keys with a `/` below our prefix are not names of ours: group them away.
-            .delimiter("/")
             .max_keys(limit.min(1000) as i32);
         if let Some(after) = after {
             request = request.start_after(format!("{}{after}", self.prefix));
