@@ -1,6 +1,7 @@
 // The file manager: several files at once (picker or drag and drop), a progress bar per
-// file, the list with pages, download and delete. On S3 the bytes go straight to the bucket
-// through a presigned URL from `upload-url`.
+// file, the list with pages and folders (names with `/`), download and delete. Uploads go
+// into the folder on view. On S3 the bytes go straight to the bucket through a presigned URL
+// from `upload-url`.
 "use strict";
 
 (() => {
@@ -13,8 +14,10 @@
   const next = document.getElementById("next-page");
   const first = document.getElementById("first-page");
   const error = document.getElementById("error");
+  const trail = document.getElementById("folder-path");
   const PAGE = 20;
   let cursor = null;
+  let folder = ""; // the prefix on view: "" or "a/b/"
 
   function showError(text) { error.textContent = text; if (text) api.announce(text); }
 
@@ -37,11 +40,12 @@
 
   async function uploadOne(file, bar, status) {
     const type = file.type || "application/octet-stream";
+    const name = folder + file.name;
     const progress = (fraction) => { bar.value = Math.round(fraction * 100); };
     for (let attempt = 0; attempt < 2; attempt++) {
       let result;
       if (storage === "s3") {
-        const target = await api.request(`/api/v1/files/${api.encodeName(file.name)}/upload-url`, {
+        const target = await api.request(`/api/v1/files/${api.encodeName(name)}/upload-url`, {
           method: "POST", headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ content_type: type, size: file.size }),
         });
@@ -49,7 +53,7 @@
         const signed = await target.json();
         result = await put(signed.url, file, signed.headers, progress);
       } else {
-        const url = `${api.base}/api/v1/files/${api.encodeName(file.name)}`;
+        const url = `${api.base}/api/v1/files/${api.encodeName(name)}`;
         result = await put(url, file, { "Content-Type": type, ...api.authHeaders() }, progress);
       }
       if (result.status === 401 && attempt === 0 && await api.askForToken()) continue;
@@ -99,8 +103,8 @@
     const tr = document.createElement("tr");
     const link = document.createElement("a");
     link.href = `${api.base}/api/v1/files/${api.encodeName(file.name)}`;
-    link.textContent = file.name;
-    link.setAttribute("download", file.name);
+    link.textContent = file.name.slice(folder.length);
+    link.setAttribute("download", file.name.split("/").pop());
     const cells = [link, api.formatBytes(file.size), file.content_type, new Date(file.uploaded_at).toLocaleString()];
     for (const value of cells) {
       const td = document.createElement("td");
@@ -118,14 +122,57 @@
     return tr;
   }
 
+  function open(prefix) { folder = prefix; load(null); }
+
+  function folderRow(prefix) {
+    const tr = document.createElement("tr");
+    const td = document.createElement("td");
+    td.colSpan = 5;
+    const button = document.createElement("button");
+    button.className = "link folder";
+    button.textContent = `📁 ${prefix.slice(folder.length)}`;
+    button.setAttribute("aria-label", `Open folder ${prefix}`);
+    button.addEventListener("click", () => open(prefix));
+    td.append(button);
+    tr.append(td);
+    return tr;
+  }
+
+  // "All files / reports / 2024": each step opens that folder.
+  function showTrail() {
+    const steps = [["All files", ""]];
+    let prefix = "";
+    for (const part of folder.split("/").filter(Boolean)) {
+      prefix += `${part}/`;
+      steps.push([part, prefix]);
+    }
+    trail.replaceChildren();
+    steps.forEach(([label, prefix], i) => {
+      if (i > 0) trail.append(" / ");
+      if (i === steps.length - 1) {
+        const here = document.createElement("strong");
+        here.textContent = label;
+        here.setAttribute("aria-current", "location");
+        trail.append(here);
+      } else {
+        const button = document.createElement("button");
+        button.className = "link";
+        button.textContent = label;
+        button.addEventListener("click", () => open(prefix));
+        trail.append(button);
+      }
+    });
+  }
+
   async function load(from) {
-    const query = new URLSearchParams({ limit: String(PAGE) });
+    const query = new URLSearchParams({ limit: String(PAGE), delimiter: "/", prefix: folder });
     if (from) query.set("cursor", from);
     const response = await api.request(`/api/v1/files?${query}`);
     if (!response.ok) { showError(await api.problemText(response)); return; }
     const page = await response.json();
-    rows.replaceChildren(...page.items.map(row));
-    if (page.items.length === 0) {
+    showTrail();
+    rows.replaceChildren(...page.folders.map(folderRow), ...page.items.map(row));
+    if (page.items.length === 0 && page.folders.length === 0) {
       const tr = document.createElement("tr");
       const td = document.createElement("td");
       td.colSpan = 5; td.className = "muted"; td.textContent = "No files yet.";

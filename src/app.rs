@@ -7,6 +7,7 @@ use axum::{
 };
 use tower::util::option_layer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     AppState,
@@ -18,17 +19,22 @@ use crate::{
 pub fn router(state: AppState) -> Router {
     let config = &state.config;
     let (request_timeout, upload_timeout) = (config.request_timeout, config.upload_timeout);
-    let mut api = routes::api();
-    api.records = api
-        .records
-        .route_layer(from_fn_with_state(state.clone(), http::schema_gate))
-        .route_layer(from_fn(move |req, next| http::with_timeout(request_timeout, req, next)));
-    api.files = api
-        .files
-        .layer(routes::files::body_limit(config.max_upload_bytes))
-        .route_layer(from_fn(move |req, next| http::with_timeout(upload_timeout, req, next)));
+    let records = |group: OpenApiRouter<AppState>| {
+        group
+            .route_layer(from_fn_with_state(state.clone(), http::schema_gate))
+            .route_layer(from_fn(move |req, next| http::with_timeout(request_timeout, req, next)))
+    };
+    let files = |group: OpenApiRouter<AppState>| {
+        group
+            .layer(routes::files::body_limit(config.max_upload_bytes))
+            .route_layer(from_fn(move |req, next| http::with_timeout(upload_timeout, req, next)))
+    };
+    let mut api = routes::api(config.seed_routes);
+    api.records = records(api.records);
+    api.files = files(api.files);
+    api.seed = api.seed.map(|(seed_records, seed_files)| (records(seed_records), files(seed_files)));
     let (api, spec) = api.assemble().split_for_parts();
-    let spec = openapi::finish(spec, &config.base_path, config.max_upload_bytes);
+    let spec = openapi::finish(spec, config);
     let app = Router::new()
         .merge(api)
         .merge(routes::docs::router(&config.base_path, &spec))

@@ -67,6 +67,8 @@ pub struct Config {
     pub runtime: Runtime,
     /// The job an EventBridge scheduled event runs on Lambda (`LAMBDA_SCHEDULED_COMMAND`).
     pub scheduled_job: Option<Job>,
+    /// Serve the seed apps' routes too (`SEED_ROUTES`).
+    pub seed_routes: bool,
 }
 
 /// A configuration mistake, naming the variable so the operator knows what to fix.
@@ -206,6 +208,7 @@ impl Config {
             header_read_timeout: vars.secs("HEADER_READ_TIMEOUT_SECS", 65)?,
             upload_timeout: vars.secs("UPLOAD_TIMEOUT_SECS", 3600)?,
             runtime,
+            seed_routes: vars.flag("SEED_ROUTES", false)?,
             scheduled_job: match vars.get("LAMBDA_SCHEDULED_COMMAND") {
                 None => None,
                 Some(text) => Some(Job::parse(&text).map_err(|e| {
@@ -243,6 +246,7 @@ impl Config {
             ("REQUEST_TIMEOUT_SECS", self.request_timeout.as_secs().to_string()),
             ("HEADER_READ_TIMEOUT_SECS", self.header_read_timeout.as_secs().to_string()),
             ("UPLOAD_TIMEOUT_SECS", self.upload_timeout.as_secs().to_string()),
+            ("SEED_ROUTES", self.seed_routes.to_string()),
             ("LAMBDA_SCHEDULED_COMMAND", self.scheduled_job.as_ref().map_or(String::new(), Job::describe)),
         ]);
         lines

@@ -40,7 +40,7 @@ fn main() -> ExitCode {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Openapi => {
-            println!("{}", anyport::openapi::spec(&config.base_path, config.max_upload_bytes).to_pretty_json()?);
+            println!("{}", anyport::openapi::spec(&config).to_pretty_json()?);
             Ok(())
         }
         Command::Config => {

@@ -11,7 +11,7 @@ use utoipa::{
     },
 };
 
-use crate::{error::PROBLEM_JSON, routes};
+use crate::{config::Config, error::PROBLEM_JSON, routes};
 
 /// What the document says besides its paths.
 #[derive(OpenApi)]
@@ -113,14 +113,15 @@ impl Modify for ProblemResponses {
 
 /// The published document for this configuration, from the declaration the router serves;
 /// `anyport openapi` prints it without building any state.
-pub fn spec(base_path: &str, max_upload_bytes: u64) -> utoipa::openapi::OpenApi {
-    finish(routes::api().assemble().into_openapi(), base_path, max_upload_bytes)
+pub fn spec(config: &Config) -> utoipa::openapi::OpenApi {
+    finish(routes::api(config.seed_routes).assemble().into_openapi(), config)
 }
 
 /// Completes the routes' own document: the server URL carries `BASE_PATH` so clients and
 /// Swagger UI call the right place behind a stage or ingress prefix, and the configured
 /// upload limit is the largest `size` an upload URL can be asked for.
-pub fn finish(paths: utoipa::openapi::OpenApi, base_path: &str, max_upload_bytes: u64) -> utoipa::openapi::OpenApi {
+pub fn finish(paths: utoipa::openapi::OpenApi, config: &Config) -> utoipa::openapi::OpenApi {
+    let (base_path, max_upload_bytes) = (config.base_path.as_str(), config.max_upload_bytes);
     let mut doc = ApiDoc::openapi();
     doc.merge(paths);
     // The router takes the rest of the path as a file name (`{*name}`, folders included);

@@ -6,6 +6,7 @@ pub mod docs;
 pub mod files;
 pub mod health;
 pub mod pages;
+pub mod seed;
 pub mod tweets;
 pub mod users;
 pub mod workers;
@@ -30,21 +31,28 @@ pub struct Api {
     pub records: OpenApiRouter<AppState>,
     /// The files API, under `API_PREFIX`.
     pub files: OpenApiRouter<AppState>,
+    /// With `SEED_ROUTES=true`, the seed apps' routes at the root: database ones, file ones.
+    pub seed: Option<(OpenApiRouter<AppState>, OpenApiRouter<AppState>)>,
 }
 
 /// Every documented route. A new resource adds one line here.
-pub fn api() -> Api {
+pub fn api(seed_routes: bool) -> Api {
     Api {
         health: health::api(),
         records: OpenApiRouter::new().merge(tweets::api()).merge(users::api()).merge(workers::api()),
         files: files::api(),
+        seed: seed_routes.then(|| (seed::records(), seed::files())),
     }
 }
 
 impl Api {
     /// The groups at their paths, as one router carrying its spec.
     pub fn assemble(self) -> OpenApiRouter<AppState> {
-        OpenApiRouter::new().merge(self.health).nest(API_PREFIX, self.records.merge(self.files))
+        let mut all = OpenApiRouter::new().merge(self.health).nest(API_PREFIX, self.records.merge(self.files));
+        if let Some((records, files)) = self.seed {
+            all = all.merge(records).merge(files);
+        }
+        all
     }
 }
 

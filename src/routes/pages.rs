@@ -158,6 +158,7 @@ async fn files_page(State(state): State<AppState>) -> Response {
 </section>
 <section aria-labelledby="list-title">
 <h2 id="list-title">Files</h2>
+<p id="folder-path" class="folder-path" aria-label="Folder"></p>
 <table>
 <thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Type</th><th scope="col">Uploaded</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
 <tbody id="file-rows"></tbody>

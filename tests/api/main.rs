@@ -13,6 +13,7 @@ mod lambda;
 mod lambda_invoke;
 mod platform;
 mod process;
+mod seed_routes;
 mod storage_faults;
 mod tweets;
 mod users;

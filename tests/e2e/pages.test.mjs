@@ -116,6 +116,24 @@ browserTest("downloads an uploaded file through its link, byte for byte", async 
   assert.ok(bytes.equals(file.buffer), "downloaded bytes differ from the uploaded ones");
 });
 
+browserTest("opens folders: names with / are listed as folders, and an upload lands in the folder on view", async ({ page }) => {
+  // "0…" sorts before the other tests' names, so the folder is on the first page.
+  const top = `${uniquePrefix("0folders")}/`;
+  await apiPut(env.main, makeFile(`${top}2024/q1.bin`, 5 * KIB));
+  await gotoFiles(page, env.main);
+  await page.getByRole("button", { name: `Open folder ${top}`, exact: true }).click();
+  await page.getByRole("button", { name: `Open folder ${top}2024/`, exact: true }).click();
+  await fileLink(page, "q1.bin").waitFor();
+  await page.setInputFiles("#file-input", [makeFile("added.bin", 3 * KIB)]);
+  await waitForUpload(page, "added.bin", "done");
+  await fileLink(page, "added.bin").waitFor();
+  const stored = (await apiList(env.main, `${top}2024/`)).map((f) => f.name).sort();
+  assert.deepEqual(stored, [`${top}2024/added.bin`, `${top}2024/q1.bin`]);
+  await page.screenshot({ path: screenshotPath("files-in-a-folder"), fullPage: true });
+  await page.getByRole("button", { name: "All files", exact: true }).click();
+  await page.getByRole("button", { name: `Open folder ${top}`, exact: true }).waitFor();
+});
+
 browserTest("deletes a file with its Delete button; it leaves the list and the API", async ({ page }) => {
   const prefix = uniquePrefix("delete");
   const gone = makeFile(`${prefix}gone.bin`, 10 * KIB);

@@ -20,8 +20,9 @@ use utoipa::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::{
+    download::download_file,
     list::{FileListParams, FilePage},
-    upload::{MAX_FILES_PER_REQUEST, UploadUrlRequest, UploadedFiles, content_type_pattern},
+    upload::{MAX_FILES_PER_REQUEST, PartNames, UploadUrlRequest, UploadedFiles, content_type_pattern, store_form},
 };
 use crate::{
     AppState,

@@ -156,31 +156,60 @@ pub async fn put_file(
     Ok((status, [(header::LOCATION, location)], Json(stored.meta)).into_response())
 }
 
-/// Stores every `file` part of a multipart form. If any part fails, the files this request
-/// created are removed again and the request fails as a whole.
+/// Stores every `file` part of a multipart form, all or none.
 #[utoipa::path(post, path = "/files", tag = "files", security(("bearer" = [])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = UploadedFiles), (status = 413, body = Problem), (status = 415, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn upload_files(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let items = store_form(&state, request, "file", PartNames::FromClient).await?;
+    Ok((StatusCode::CREATED, Json(UploadedFiles { items })).into_response())
+}
+
+/// Where a form's file parts are stored.
+pub enum PartNames {
+    /// Under the client's file name (its last path component), as many parts as sent.
+    FromClient,
+    /// Under this name; one part only.
+    Fixed(FileName),
+}
+
+/// Stores every part named `field` of a multipart form. If any part fails, the files this
+/// request created are removed again and the request fails as a whole.
+pub async fn store_form(
+    state: &AppState,
+    request: Request,
+    field_name: &'static str,
+    names: PartNames,
+) -> Result<Vec<FileMeta>, ApiError> {
     let limit = state.files.upload_limit;
     if declared_length(request.headers()).is_some_and(|len| len > limit) {
-        return Err(too_large(&state));
+        return Err(too_large(state));
     }
-    let mut multipart = Multipart::from_request(request, &state).await.map_err(|_| {
+    let mut multipart = Multipart::from_request(request, state).await.map_err(|_| {
         ApiError::UnsupportedMediaType("expected Content-Type: multipart/form-data with a boundary".into())
     })?;
+    let most = match names {
+        PartNames::FromClient => MAX_FILES_PER_REQUEST,
+        PartNames::Fixed(_) => 1,
+    };
     let mut stored: Vec<(FileName, FileMeta, bool)> = Vec::new();
     let result = async {
         while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, limit))? {
-            if field.name() != Some("file") {
-                return Err(ApiError::validation("file", "upload files in form parts named `file`"));
+            if field.name() != Some(field_name) {
+                return Err(ApiError::validation(
+                    field_name,
+                    format!("upload files in form parts named `{field_name}`"),
+                ));
             }
-            if stored.len() == MAX_FILES_PER_REQUEST {
-                return Err(ApiError::PayloadTooLarge(format!("at most {MAX_FILES_PER_REQUEST} files per request")));
+            if stored.len() == most {
+                return Err(ApiError::PayloadTooLarge(format!("at most {most} files per request")));
             }
-            let name = FileName::from_client_filename(field.file_name().unwrap_or_default())
-                .map_err(|e| ApiError::validation("filename", e.to_string()))?;
+            let name = match &names {
+                PartNames::FromClient => FileName::from_client_filename(field.file_name().unwrap_or_default())
+                    .map_err(|e| ApiError::validation("filename", e.to_string()))?,
+                PartNames::Fixed(name) => name.clone(),
+            };
             let content_type = content_type_of(field.content_type(), &name)?;
             let body: ByteStream = Box::pin(field.map_err(move |e| {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -204,10 +233,9 @@ pub async fn upload_files(State(state): State<AppState>, request: Request) -> Re
         return Err(e);
     }
     if stored.is_empty() {
-        return Err(ApiError::validation("file", "the form has no `file` part"));
+        return Err(ApiError::validation(field_name, format!("the form has no `{field_name}` part")));
     }
-    let items = stored.into_iter().map(|(_, meta, _)| meta).collect();
-    Ok((StatusCode::CREATED, Json(UploadedFiles { items })).into_response())
+    Ok(stored.into_iter().map(|(_, meta, _)| meta).collect())
 }
 
 fn multipart_error(err: MultipartError, limit: u64) -> ApiError {
