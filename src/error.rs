@@ -51,8 +51,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     NotFound(String),
+    /// With the methods the resource takes, for `Allow` (axum's own 405s keep theirs).
     #[error("method not allowed on this resource")]
-    MethodNotAllowed,
+    MethodNotAllowed(Option<&'static str>),
     #[error("the request took too long")]
     Timeout,
     #[error("{0}")]
@@ -90,7 +91,7 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -133,6 +134,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let cause = ErrorCause(self.cause().into());
+        let allow = match &self {
+            Self::MethodNotAllowed(allow) => *allow,
+            _ => None,
+        };
         let mut response = match self {
             Self::Validation(errors) => {
                 let detail =
@@ -148,6 +153,9 @@ impl IntoResponse for ApiError {
             }
             StatusCode::SERVICE_UNAVAILABLE => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+            }
+            StatusCode::METHOD_NOT_ALLOWED if allow.is_some() => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow.unwrap_or_default()));
             }
             _ => {}
         }
@@ -177,7 +185,7 @@ impl From<sqlx::Error> for ApiError {
 }
 
 /// Postgres reports a missing table as 42P01; SQLite only in its message.
-fn is_missing_schema(code: Option<&str>, message: &str) -> bool {
+pub(crate) fn is_missing_schema(code: Option<&str>, message: &str) -> bool {
     code == Some("42P01") || message.starts_with("no such table")
 }
 

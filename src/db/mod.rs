@@ -12,6 +12,11 @@ use crate::config::{DatabaseConfig, DatabaseKind};
 #[cfg(not(any(feature = "postgres", feature = "sqlite")))]
 compile_error!("anyport needs at least one database backend: enable the `postgres` or `sqlite` feature");
 
+#[cfg(feature = "postgres")]
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+#[cfg(feature = "sqlite")]
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
 /// A connection pool. Cloning is cheap (the pools are reference counted).
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -87,11 +92,45 @@ impl Db {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
             #[cfg(feature = "postgres")]
-            Self::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
             #[cfg(feature = "sqlite")]
-            Self::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
         }
         Ok(())
+    }
+
+    /// Whether every embedded migration has been applied: the outer error is the database's
+    /// (unreachable), the inner one says what is missing. A database that answers but has no
+    /// schema is not ready: every API route would answer 503.
+    pub async fn schema_status(&self) -> Result<Result<(), String>, sqlx::Error> {
+        let (applied, needed) = on_pool!(self, pool => {
+            let needed = match self {
+                #[cfg(feature = "postgres")]
+                Self::Postgres(_) => &POSTGRES_MIGRATIONS,
+                #[cfg(feature = "sqlite")]
+                Self::Sqlite(_) => &SQLITE_MIGRATIONS,
+            }
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or_default();
+            let applied: Result<Option<i64>, sqlx::Error> =
+                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(pool)
+                    .await;
+            (applied, needed)
+        });
+        match applied {
+            Ok(Some(version)) if version >= needed => Ok(Ok(())),
+            Ok(version) => Ok(Err(format!(
+                "schema at migration {}, this binary needs {needed}: run `anyport migrate`",
+                version.unwrap_or_default()
+            ))),
+            Err(sqlx::Error::Database(e)) if crate::error::is_missing_schema(e.code().as_deref(), e.message()) => {
+                Ok(Err("no schema: run `anyport migrate`".into()))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Drops every table of the current schema (ours and the migrations' bookkeeping), for

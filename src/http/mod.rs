@@ -25,7 +25,7 @@ pub async fn method_not_allowed_problem(req: Request, next: Next) -> Response {
         return response;
     }
     let allow = response.headers().get(header::ALLOW).cloned();
-    let mut problem = ApiError::MethodNotAllowed.into_response();
+    let mut problem = ApiError::MethodNotAllowed(None).into_response();
     if let Some(allow) = allow {
         problem.headers_mut().insert(header::ALLOW, allow);
     }

@@ -37,7 +37,7 @@ pub struct Readiness {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Checks {
-    /// `ok`, `migrating`, or `unavailable: <why>`.
+    /// `ok`, `migrating`, `unmigrated: <what is missing>` or `unavailable: <why>`.
     #[schema(value_type = String)]
     pub database: CheckStatus,
     /// `ok`, or `unavailable: <why>`.
@@ -51,12 +51,15 @@ impl Checks {
     }
 }
 
-/// Whether one dependency is ready. On the wire: `ok`, `migrating`, `unavailable: <why>`.
+/// Whether one dependency is ready. On the wire: `ok`, `migrating`, `unmigrated: <what>`,
+/// `unavailable: <why>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckStatus {
     Ok,
     /// `MIGRATE_ON_START` is still applying migrations.
     Migrating,
+    /// The database answers but lacks migrations (`anyport migrate` has not run).
+    Unmigrated(String),
     Unavailable(String),
 }
 
@@ -76,6 +79,7 @@ impl std::fmt::Display for CheckStatus {
         match self {
             Self::Ok => f.write_str("ok"),
             Self::Migrating => f.write_str("migrating"),
+            Self::Unmigrated(why) => write!(f, "unmigrated: {why}"),
             Self::Unavailable(why) => write!(f, "unavailable: {why}"),
         }
     }
@@ -92,7 +96,7 @@ pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// Ready when the database answers (and its schema is in place) and storage is usable.
+/// Ready when the database answers with every migration applied and storage is usable.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, body = Readiness), (status = 503, body = crate::error::Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
@@ -117,7 +121,12 @@ pub async fn check_all(state: &AppState) -> Checks {
         if !state.schema_ready.load(Ordering::Acquire) {
             return CheckStatus::Migrating;
         }
-        CheckStatus::of(tokio::time::timeout(CHECK_TIMEOUT, state.db.ping()).await)
+        match tokio::time::timeout(CHECK_TIMEOUT, state.db.schema_status()).await {
+            Ok(Ok(Err(missing))) => CheckStatus::Unmigrated(missing),
+            Ok(Ok(Ok(()))) => CheckStatus::Ok,
+            Ok(Err(e)) => CheckStatus::of::<sqlx::Error>(Ok(Err(e))),
+            Err(elapsed) => CheckStatus::of::<sqlx::Error>(Err(elapsed)),
+        }
     };
     let storage = async { CheckStatus::of(tokio::time::timeout(CHECK_TIMEOUT, state.storage.check()).await) };
     let (database, storage) = tokio::join!(database, storage);

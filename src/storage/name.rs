@@ -49,12 +49,14 @@ impl FileName {
         &self.0
     }
 
-    /// The rules of `parse` as a regex, for the OpenAPI document. It counts characters where
-    /// `parse` counts bytes (no JSON Schema keyword counts bytes); for ASCII names they agree.
+    /// The rules of `parse` as a regex, for the OpenAPI document's file-name parameter. It
+    /// counts characters where `parse` counts bytes (no JSON Schema keyword counts bytes); for
+    /// ASCII names they agree. A path ending in `/upload-url` is the upload-URL resource, not a
+    /// file, so the parameter excludes it.
     pub fn pattern() -> String {
         let control = crate::validate::control_class();
         let segment = format!(r"(?!\.\.?(?:/|$))[^/\\{control}]+");
-        format!(r"^(?=[^\\{control}]{{1,{MAX_NAME_BYTES}}}$){segment}(?:/{segment})*$")
+        format!(r"^(?=[^\\{control}]{{1,{MAX_NAME_BYTES}}}$)(?!.*/upload-url$){segment}(?:/{segment})*$")
     }
 
     /// The folder right below `prefix` that holds `name`, with its trailing `/` (prefix `a/`:

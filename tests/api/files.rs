@@ -411,6 +411,14 @@ async fn names_with_folders_work_and_names_that_escape_are_422(backend: Backend)
     assert_eq!(app.delete("/api/v1/files/zeta/deep/x/y.bin").await.status, StatusCode::NO_CONTENT);
     app.get("/api/v1/files/zeta/deep/x/y.bin").await.problem(404);
 
+    // `…/upload-url` is the upload-URL resource: only POST, and a POST elsewhere names the rest.
+    let put = app.raw(Method::PUT, "/api/v1/files/top.txt/upload-url", "text/plain", "x").await;
+    put.problem(405);
+    assert_eq!(put.header("allow"), Some("POST"));
+    let post = app.raw(Method::POST, "/api/v1/files/top.txt", "application/octet-stream", "x").await;
+    post.problem(405);
+    assert_eq!(post.header("allow"), Some("GET, HEAD, PUT, DELETE"));
+
     // Names designed to leave the store: refused before any backend sees them.
     for hostile in [
         "..%2Fescape.txt",

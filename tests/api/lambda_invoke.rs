@@ -41,6 +41,11 @@ async fn migrate_seed_and_ready_run_as_direct_invocations_and_http_then_works() 
     let app = unmigrated(&[]).await;
     let before = call(&app.state, serde_json::from_str(&fixture("apigw-v1-list-tweets.json")).unwrap()).await.unwrap();
     assert_eq!(before["statusCode"], 503, "no schema yet: {before}");
+    let not_ready = call(&app.state, json!({ "command": "ready" })).await.unwrap_err();
+    assert_eq!(not_ready.error_type, "CommandFailed", "a database without its schema is not ready");
+    assert!(not_ready.error_message.contains("anyport migrate"), "{}", not_ready.error_message);
+    let readyz = app.get("/readyz").await;
+    assert_eq!(readyz.status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
 
     let migrated = call(&app.state, json!({ "command": "migrate" })).await.unwrap();
     assert_eq!(migrated["status"], "ok", "{migrated}");

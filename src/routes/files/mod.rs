@@ -53,6 +53,11 @@ pub fn body_limit(max_upload_bytes: u64) -> DefaultBodyLimit {
     DefaultBodyLimit::max(usize::try_from(max_upload_bytes).unwrap_or(usize::MAX))
 }
 
+/// The methods a file's own path takes.
+pub const FILE_METHODS: &str = "GET, HEAD, PUT, DELETE";
+/// The path that asks for a direct-upload URL; a file name cannot end with it.
+pub const UPLOAD_URL_SUFFIX: &str = "/upload-url";
+
 /// A file name from the path, checked against the naming rules (422 otherwise).
 pub struct NameParam(pub FileName);
 
@@ -64,6 +69,10 @@ impl<S: Send + Sync> FromRequestParts<S> for NameParam {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| invalid("must be valid percent-encoded UTF-8".into()))?;
+        // `…/upload-url` is the upload-URL resource, which only takes POST.
+        if raw.ends_with(UPLOAD_URL_SUFFIX) {
+            return Err(ApiError::MethodNotAllowed(Some("POST")));
+        }
         FileName::parse(&raw).map(NameParam).map_err(|e| invalid(e.to_string()))
     }
 }

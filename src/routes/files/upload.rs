@@ -267,7 +267,9 @@ pub async fn create_upload_url_from_path(
     Path(raw): Path<String>,
     request: Request,
 ) -> Result<Json<Presigned>, ApiError> {
-    let Some(raw) = raw.strip_suffix("/upload-url") else { return Err(ApiError::MethodNotAllowed) };
+    let Some(raw) = raw.strip_suffix("/upload-url") else {
+        return Err(ApiError::MethodNotAllowed(Some(super::FILE_METHODS)));
+    };
     let name = FileName::parse(raw).map_err(|e| ApiError::validation("name", e.to_string()))?;
     upload_url(state, name, request).await
 }
