@@ -247,7 +247,8 @@ fn multipart_error(err: MultipartError, limit: u64) -> ApiError {
 }
 
 /// Where to send the bytes: a presigned S3 PUT (straight to the bucket, past Lambda's 6 MB
-/// limit), or this API's own PUT URL on other backends.
+/// limit), or this API's own PUT URL on other backends. The declaration the spec documents;
+/// requests reach it through `create_upload_url_from_path` (see `files::api`).
 #[utoipa::path(post, path = "/files/{name}/upload-url", tag = "files", params(NameParam),
     request_body(content = Option<UploadUrlRequest>), security(("bearer" = [])),
     responses((status = 200, body = Presigned), (status = 413, body = Problem), (status = 422, body = Problem)))]
