@@ -41,6 +41,27 @@ async fn s3_presigned_put_uploads_directly_and_a_tampered_url_is_refused() {
 }
 
 #[tokio::test]
+async fn presigned_urls_carry_s3_public_endpoint_url_and_work_there() {
+    // Clients reach the server by another name than the app: `localhost` here, as a browser
+    // on the host reaches compose's `s3` service.
+    let Some(endpoint) = crate::storage_env::server_var("TEST_S3_ENDPOINT") else { return };
+    let public = endpoint.replace("127.0.0.1", "localhost");
+    let Some(files) = FilesApp::start(Backend::S3, &[("S3_PUBLIC_ENDPOINT_URL", public.as_str())]).await else {
+        return;
+    };
+    let app = &files.app;
+    let target = app.post_json("/api/v1/files/public.txt/upload-url", serde_json::json!({})).await.json();
+    let url = target["url"].as_str().unwrap();
+    assert!(url.starts_with(&public), "{url} is not on {public}");
+    let mut request = reqwest::Client::new().put(url).body("hello");
+    for (k, v) in target["headers"].as_object().unwrap() {
+        request = request.header(k.as_str(), v.as_str().unwrap());
+    }
+    assert_eq!(request.send().await.unwrap().status(), 200, "the signature holds for the public host");
+    assert_eq!(&app.get("/api/v1/files/public.txt").await.body[..], b"hello", "the app reads it on its own endpoint");
+}
+
+#[tokio::test]
 async fn s3_downloads_can_redirect_to_a_presigned_get() {
     let Some(files) = FilesApp::start(Backend::S3, &[("S3_REDIRECT_DOWNLOADS", "true")]).await else { return };
     let app = &files.app;

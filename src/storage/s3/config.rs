@@ -15,6 +15,9 @@ pub struct S3Config {
     pub prefix: String,
     pub region: Option<String>,
     pub endpoint: Option<String>,
+    /// The endpoint in presigned URLs, when clients reach the server by another address than
+    /// the app (`http://localhost:9000` for a browser, `http://s3:9000` inside compose).
+    pub public_endpoint: Option<String>,
     pub force_path_style: bool,
     /// Downloads answer 303 to a presigned GET instead of streaming through the app.
     pub redirect_downloads: bool,
@@ -37,6 +40,7 @@ impl S3Config {
             prefix: vars.get("S3_PREFIX").unwrap_or_default(),
             region: region(vars),
             endpoint: vars.get("AWS_ENDPOINT_URL_S3").or_else(|| vars.get("AWS_ENDPOINT_URL")),
+            public_endpoint: vars.get("S3_PUBLIC_ENDPOINT_URL"),
             force_path_style: vars.flag("S3_FORCE_PATH_STYLE", false)?,
             redirect_downloads: vars.flag("S3_REDIRECT_DOWNLOADS", false)?,
             credentials: credentials(vars),
@@ -62,6 +66,7 @@ impl S3Config {
             endpoint: query("endpoint")
                 .or_else(|| vars.get("AWS_ENDPOINT_URL_S3"))
                 .or_else(|| vars.get("AWS_ENDPOINT_URL")),
+            public_endpoint: None,
             force_path_style,
             redirect_downloads: false,
             credentials: credentials(vars),
@@ -77,6 +82,7 @@ impl S3Config {
             ("S3_PREFIX", self.prefix.clone()),
             ("AWS_REGION", self.region.clone().unwrap_or_else(|| "(default us-east-1)".into())),
             ("AWS_ENDPOINT_URL", self.endpoint.clone().unwrap_or_default()),
+            ("S3_PUBLIC_ENDPOINT_URL", self.public_endpoint.clone().unwrap_or_default()),
             ("S3_FORCE_PATH_STYLE", self.force_path_style.to_string()),
             ("S3_REDIRECT_DOWNLOADS", self.redirect_downloads.to_string()),
             ("AWS_ACCESS_KEY_ID", keys),

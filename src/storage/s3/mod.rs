@@ -29,6 +29,9 @@ const HEAD_CONCURRENCY: usize = 8;
 
 pub struct S3Store {
     client: Client,
+    /// Signs the URLs handed to clients: the same client, or one for `S3_PUBLIC_ENDPOINT_URL`
+    /// when clients reach the server by another name than the app does (docker-compose).
+    presigner: Client,
     bucket: String,
     prefix: String,
 }
@@ -36,7 +39,7 @@ pub struct S3Store {
 impl S3Store {
     /// No network I/O: credentials are resolved on the first request.
     pub async fn connect(config: &S3Config) -> Self {
-        let S3Config { bucket, prefix, region, endpoint, force_path_style, credentials, .. } = config;
+        let S3Config { bucket, prefix, region, endpoint, public_endpoint, force_path_style, credentials, .. } = config;
         // An explicit region keeps the SDK from probing instance metadata at start-up.
         let region = Region::new(region.clone().unwrap_or_else(|| "us-east-1".into()));
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
@@ -53,13 +56,20 @@ impl S3Store {
             ));
         }
         let shared = loader.load().await;
-        let s3_config = aws_sdk_s3::config::Builder::from(&shared)
-            .force_path_style(*force_path_style)
-            // S3-compatible servers do not all accept the SDK's default trailing checksums.
-            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
-            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
-            .build();
-        Self { client: Client::from_conf(s3_config), bucket: bucket.clone(), prefix: prefix.clone() }
+        let client_for = |endpoint: Option<&String>| {
+            let mut builder = aws_sdk_s3::config::Builder::from(&shared)
+                .force_path_style(*force_path_style)
+                // S3-compatible servers do not all accept the SDK's default trailing checksums.
+                .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+                .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+            if let Some(endpoint) = endpoint {
+                builder = builder.endpoint_url(endpoint);
+            }
+            Client::from_conf(builder.build())
+        };
+        let client = client_for(None);
+        let presigner = if public_endpoint.is_some() { client_for(public_endpoint.as_ref()) } else { client.clone() };
+        Self { client, presigner, bucket: bucket.clone(), prefix: prefix.clone() }
     }
 
     fn key(&self, name: &FileName) -> String {
@@ -294,7 +304,7 @@ impl FileStore for S3Store {
     ) -> Result<Option<Presigned>, StoreError> {
         let config = PresigningConfig::expires_in(expires).context("presigning expiry")?;
         let request = self
-            .client
+            .presigner
             .put_object()
             .bucket(&self.bucket)
             .key(self.key(name))
@@ -309,7 +319,7 @@ impl FileStore for S3Store {
     async fn presign_get(&self, name: &FileName, expires: Duration) -> Result<Option<Presigned>, StoreError> {
         let config = PresigningConfig::expires_in(expires).context("presigning expiry")?;
         let request = self
-            .client
+            .presigner
             .get_object()
             .bucket(&self.bucket)
             .key(self.key(name))
