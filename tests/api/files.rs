@@ -415,6 +415,10 @@ async fn names_with_folders_work_and_names_that_escape_are_422(backend: Backend)
     let put = app.raw(Method::PUT, "/api/v1/files/top.txt/upload-url", "text/plain", "x").await;
     put.problem(405);
     assert_eq!(put.header("allow"), Some("POST"));
+    let options = app.raw(Method::OPTIONS, "/api/v1/files/top.txt/upload-url", "text/plain", "").await;
+    assert_eq!((options.status, options.header("allow")), (StatusCode::METHOD_NOT_ALLOWED, Some("POST")));
+    let options = app.raw(Method::OPTIONS, "/api/v1/files/reports/top.txt", "text/plain", "").await;
+    assert_eq!(options.header("allow"), Some("GET, HEAD, PUT, DELETE"));
     let post = app.raw(Method::POST, "/api/v1/files/top.txt", "application/octet-stream", "x").await;
     post.problem(405);
     assert_eq!(post.header("allow"), Some("GET, HEAD, PUT, DELETE"));

@@ -39,6 +39,19 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(download::download_file, download::head_file, upload::put_file, delete_file))
         .route("/files/{*name}", axum::routing::post(upload::create_upload_url_from_path))
         .merge(document_only(OpenApiRouter::new().routes(routes!(upload::create_upload_url))))
+        .route_layer(axum::middleware::from_fn(allow_per_resource))
+}
+
+/// `/files/{*name}` holds two resources (a file, and its `…/upload-url`), so the router's own
+/// 405 lists the methods of both: say those of the one asked for.
+async fn allow_per_resource(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED && path.starts_with("/files/") {
+        let allow = if path.ends_with(UPLOAD_URL_SUFFIX) { "POST" } else { FILE_METHODS };
+        response.headers_mut().insert(axum::http::header::ALLOW, axum::http::HeaderValue::from_static(allow));
+    }
+    response
 }
 
 /// The spec of routes that the router cannot hold as written: `…/{name}/upload-url` cannot
