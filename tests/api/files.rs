@@ -453,6 +453,23 @@ async fn names_with_folders_work_and_names_that_escape_are_422(backend: Backend)
     assert_eq!(names(app, "").await.0.len(), 4, "nothing else stored");
 }
 
+async fn sizes_at_part_boundaries_get_the_same_etag_on_every_backend(backend: Backend) {
+    let Some(files) = FilesApp::start(backend, &[]).await else { return };
+    let app = &files.app;
+    for (i, len) in [0, 1, PART_SIZE - 1, PART_SIZE, PART_SIZE + 1, 2 * PART_SIZE].into_iter().enumerate() {
+        let bytes = data(len, i as u8);
+        // Streamed in 64 KiB chunks with no Content-Length, as a client upload arrives.
+        let name = format!("edge-{len}.bin");
+        let stored = put_streamed(app, &name, &bytes, 64 * 1024, None).await;
+        assert!(stored.status.is_success(), "{len}: {}", String::from_utf8_lossy(&stored.body));
+        assert_eq!(stored.json()["etag"], etag_of(&bytes), "{len} bytes: the rule's ETag");
+        let expected_parts = if len <= PART_SIZE { None } else { Some(len.div_ceil(PART_SIZE)) };
+        let parts = stored.json()["etag"].as_str().unwrap().split_once('-').map(|(_, n)| n.parse::<usize>().unwrap());
+        assert_eq!(parts, expected_parts, "{len} bytes");
+        assert!(app.get(&path(&name)).await.body == bytes, "{len} bytes read back");
+    }
+}
+
 macro_rules! for_each_backend {
     ($($test:ident),* $(,)?) => {
         mod local {
@@ -483,4 +500,5 @@ for_each_backend!(
     upload_url_points_at_a_working_upload,
     a_file_sent_without_a_type_gets_the_type_its_extension_names,
     names_with_folders_work_and_names_that_escape_are_422,
+    sizes_at_part_boundaries_get_the_same_etag_on_every_backend,
 );

@@ -93,12 +93,15 @@ impl S3Store {
     /// Uploads the body as one PUT when it fits in a part, else as a multipart upload.
     async fn upload(&self, key: &str, content_type: &str, body: ByteStream<'_>, limit: u64) -> Result<(), StoreError> {
         let (mut body, mut meter) = (body, UploadMeter::new(limit));
-        let mut buffer = BytesMut::with_capacity(PART_SIZE);
+        let mut buffer = BytesMut::with_capacity(PART_SIZE + 64 * 1024);
         let mut ended = false;
         let mut multipart: Option<(String, Vec<CompletedPart>)> = None;
         let result = async {
             loop {
-                while !ended && buffer.len() < PART_SIZE {
+                // Read past a full part before sending it, so that a body of exactly N parts
+                // ends with a full last part, not an empty extra one: the same part count (and
+                // ETag) as `EtagHasher` gives every backend, and a single PUT at exactly 8 MiB.
+                while !ended && buffer.len() <= PART_SIZE {
                     match body.next().await {
                         Some(chunk) => buffer.extend_from_slice(&meter.accept(chunk)?),
                         None => ended = true,
