@@ -16,7 +16,6 @@ use crate::{
     config::Config,
     jobs::Job,
     routes::health::{CheckStatus, check_all},
-    storage::StorageConfig,
 };
 
 pub async fn migrate(state: &AppState) -> anyhow::Result<()> {
@@ -132,10 +131,7 @@ async fn get_status(addr: SocketAddr) -> anyhow::Result<u16> {
 
 /// `files copy`: streams every file from one backend to another, printing progress.
 pub async fn copy_files(from: &str, to: &str) -> anyhow::Result<()> {
-    let vars = crate::config::Vars::from_env();
-    let source = StorageConfig::from_url(from, &vars)?.open().await?;
-    let target = StorageConfig::from_url(to, &vars)?.open().await?;
-    let summary = crate::files_copy::copy_all(source.as_ref(), target.as_ref(), |line| println!("{line}")).await?;
+    let summary = crate::files_copy::copy_between_urls(from, to, |line| println!("{line}")).await?;
     println!("done: {} copied ({} bytes), {} skipped", summary.copied, summary.bytes, summary.skipped);
     Ok(())
 }
@@ -171,16 +167,9 @@ pub async fn run_job(job: &Job, state: &AppState) -> Result<serde_json::Value, J
             Ok(json!({ "command": "ready", "status": "ready", "checks": checks }))
         }
         Job::FilesCopy { from, to } => {
-            let vars = crate::config::Vars::from_env();
-            let open = async |url: &str| -> anyhow::Result<crate::storage::Storage> {
-                StorageConfig::from_url(url, &vars)?.open().await
-            };
-            let source = open(from).await.map_err(|e| failed("--from", e))?;
-            let target = open(to).await.map_err(|e| failed("--to", e))?;
-            let summary =
-                crate::files_copy::copy_all(source.as_ref(), target.as_ref(), |line| tracing::info!("{line}"))
-                    .await
-                    .map_err(|e| failed("files copy failed", e))?;
+            let summary = crate::files_copy::copy_between_urls(from, to, |line| tracing::info!("{line}"))
+                .await
+                .map_err(|e| failed("files copy failed", e))?;
             Ok(json!({
                 "command": "files-copy", "status": "ok",
                 "copied": summary.copied, "skipped": summary.skipped, "bytes": summary.bytes,

@@ -5,7 +5,10 @@
 
 use anyhow::Context;
 
-use crate::storage::{FileName, FileStore};
+use crate::{
+    config::Vars,
+    storage::{FileName, FileStore, StorageConfig},
+};
 
 const PAGE: usize = 100;
 
@@ -14,6 +17,17 @@ pub struct CopySummary {
     pub copied: u64,
     pub skipped: u64,
     pub bytes: u64,
+}
+
+/// Copies every file between the backends two URLs name (`StorageConfig::from_url`; what the
+/// URLs leave out, S3 credentials say, comes from the environment): the CLI's `files copy` and
+/// the Lambda `files-copy` job.
+pub async fn copy_between_urls(from: &str, to: &str, progress: impl FnMut(&str)) -> anyhow::Result<CopySummary> {
+    let vars = Vars::from_env();
+    let open = async |url: &str| StorageConfig::from_url(url, &vars)?.open().await;
+    let source = open(from).await.context("--from")?;
+    let target = open(to).await.context("--to")?;
+    copy_all(source.as_ref(), target.as_ref(), progress).await
 }
 
 /// Copies every file from `from` to `to`, one at a time, reporting each through `progress`.

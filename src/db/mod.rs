@@ -90,35 +90,27 @@ impl Db {
 
     /// Applies the embedded migrations for this backend; safe to run repeatedly.
     pub async fn migrate(&self) -> anyhow::Result<()> {
+        on_pool!(self, pool => self.migrations().run(pool).await)?;
+        Ok(())
+    }
+
+    /// The migrations embedded for this backend.
+    fn migrations(&self) -> &'static sqlx::migrate::Migrator {
         match self {
             #[cfg(feature = "postgres")]
-            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Self::Postgres(_) => &POSTGRES_MIGRATIONS,
             #[cfg(feature = "sqlite")]
-            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Self::Sqlite(_) => &SQLITE_MIGRATIONS,
         }
-        Ok(())
     }
 
     /// Whether every embedded migration has been applied: the outer error is the database's
     /// (unreachable), the inner one says what is missing. A database that answers but has no
     /// schema is not ready: every API route would answer 503.
     pub async fn schema_status(&self) -> Result<Result<(), String>, sqlx::Error> {
-        let (applied, needed) = on_pool!(self, pool => {
-            let needed = match self {
-                #[cfg(feature = "postgres")]
-                Self::Postgres(_) => &POSTGRES_MIGRATIONS,
-                #[cfg(feature = "sqlite")]
-                Self::Sqlite(_) => &SQLITE_MIGRATIONS,
-            }
-            .iter()
-            .map(|m| m.version)
-            .max()
-            .unwrap_or_default();
-            let applied: Result<Option<i64>, sqlx::Error> =
-                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-                    .fetch_one(pool)
-                    .await;
-            (applied, needed)
+        let needed = self.migrations().iter().map(|m| m.version).max().unwrap_or_default();
+        let applied: Result<Option<i64>, sqlx::Error> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(pool).await
         });
         match applied {
             Ok(Some(version)) if version >= needed => Ok(Ok(())),

@@ -4,7 +4,7 @@
 //! function error with an `errorType` and `errorMessage`.
 
 use lambda_http::{
-    Adapter, LambdaEvent, Service, StreamAdapter,
+    Adapter, LambdaEvent, StreamAdapter,
     lambda_runtime::{Diagnostic, FunctionResponse},
     request::LambdaRequest,
     tower::ServiceExt,
@@ -114,12 +114,7 @@ pub async fn streaming(
     match classify(payload, state.config.scheduled_job.as_ref())? {
         EventKind::Job(j) => job(&state, &j).await.map(FunctionResponse::BufferedResponse),
         EventKind::Http(request) => {
-            let mut http = http;
-            let ready = http.ready().await.map_err(|e| error("HandlerFailed", e.to_string()))?;
-            let response = ready
-                .call(LambdaEvent::new(*request, context))
-                .await
-                .map_err(|e| error("HandlerFailed", e.to_string()))?;
+            let response = http.oneshot(LambdaEvent::new(*request, context)).await?;
             Ok(FunctionResponse::StreamingResponse(response))
         }
     }

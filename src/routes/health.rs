@@ -123,9 +123,7 @@ pub async fn check_all(state: &AppState) -> Checks {
         }
         match tokio::time::timeout(CHECK_TIMEOUT, state.db.schema_status()).await {
             Ok(Ok(Err(missing))) => CheckStatus::Unmigrated(missing),
-            Ok(Ok(Ok(()))) => CheckStatus::Ok,
-            Ok(Err(e)) => CheckStatus::of::<sqlx::Error>(Ok(Err(e))),
-            Err(elapsed) => CheckStatus::of::<sqlx::Error>(Err(elapsed)),
+            answered => CheckStatus::of(answered.map(|status| status.map(drop))),
         }
     };
     let storage = async { CheckStatus::of(tokio::time::timeout(CHECK_TIMEOUT, state.storage.check()).await) };
