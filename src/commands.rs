@@ -21,7 +21,16 @@ use crate::{
 pub async fn migrate(state: &AppState) -> anyhow::Result<()> {
     state.db.migrate().await.context("migrations failed")?;
     println!("migrations applied ({:?})", state.db.kind());
+    if let Some(done) = prepare_storage(state).await? {
+        println!("{done}");
+    }
     Ok(())
+}
+
+/// The storage half of `migrate`: what the backend's settings allow it to create (a bucket).
+async fn prepare_storage(state: &AppState) -> anyhow::Result<Option<String>> {
+    let storage = state.storage.name();
+    state.storage.prepare().await.with_context(|| format!("preparing {storage} storage"))
 }
 
 pub async fn seed(state: &AppState) -> anyhow::Result<()> {
@@ -149,9 +158,11 @@ pub async fn run_job(job: &Job, state: &AppState) -> Result<serde_json::Value, J
         Job::Migrate {} => {
             state.db.migrate().await.map_err(|e| failed("migrations failed", e))?;
             state.schema_ready.store(true, std::sync::atomic::Ordering::Release);
-            Ok(
-                json!({ "command": "migrate", "status": "ok", "database": format!("{:?}", state.db.kind()).to_lowercase() }),
-            )
+            let storage = prepare_storage(state).await.map_err(|e| failed("migrate", e))?;
+            Ok(json!({
+                "command": "migrate", "status": "ok",
+                "database": format!("{:?}", state.db.kind()).to_lowercase(), "storage": storage,
+            }))
         }
         Job::Seed {} => {
             let added = crate::db::seed::seed(&state.db)

@@ -121,6 +121,12 @@ pub trait FileStore: Send + Sync {
     /// Whether the backend answers now.
     async fn check(&self) -> Result<(), StoreError>;
 
+    /// Readies the backend's own container where the configuration allows it (S3 with
+    /// `S3_CREATE_BUCKET=true` creates its bucket); `anyport migrate` calls it. Says what it did.
+    async fn prepare(&self) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+
     /// A direct-upload URL, for backends that have one (S3).
     async fn presign_put(
         &self,

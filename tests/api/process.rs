@@ -252,6 +252,46 @@ async fn migrate_seed_and_ready_commands_work_on_a_fresh_database() {
 }
 
 #[tokio::test]
+async fn migrate_creates_the_s3_bucket_only_when_asked_to() {
+    // docker-compose's dev S3 server starts empty: `S3_CREATE_BUCKET=true` lets `migrate` make
+    // the bucket, once; without it a missing bucket stays missing (production buckets are made
+    // by their own tooling, with their policies).
+    let Some(client) = crate::storage_env::s3_client() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = fresh_database_url(&dir).await;
+    let bucket = crate::storage_env::unique("anyport-new-");
+    let endpoint = std::env::var("TEST_S3_ENDPOINT").unwrap();
+    let (key, secret) = (std::env::var("TEST_S3_ACCESS_KEY").unwrap(), std::env::var("TEST_S3_SECRET_KEY").unwrap());
+    let env = |create: &'static str| {
+        [
+            ("DATABASE_URL", db_url.clone()),
+            ("STORAGE_BACKEND", "s3".into()),
+            ("S3_BUCKET", bucket.clone()),
+            ("AWS_ENDPOINT_URL", endpoint.clone()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("S3_FORCE_PATH_STYLE", "true".into()),
+            ("AWS_ACCESS_KEY_ID", key.clone()),
+            ("AWS_SECRET_ACCESS_KEY", secret.clone()),
+            ("S3_CREATE_BUCKET", create.into()),
+        ]
+    };
+    let migrate = |create: &'static str| {
+        let vars = env(create);
+        let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let out = command(dir.path(), &pairs).arg("migrate").output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let bucket_exists = || async { client.head_bucket().bucket(&bucket).send().await.is_ok() };
+
+    assert!(!migrate("false").contains("created"));
+    assert!(!bucket_exists().await, "no bucket without S3_CREATE_BUCKET");
+    assert!(migrate("true").contains(&format!("bucket {bucket} created")));
+    assert!(bucket_exists().await);
+    assert!(!migrate("true").contains("created"), "an existing bucket is left as it is");
+}
+
+#[tokio::test]
 async fn config_command_redacts_secrets_and_bad_config_names_the_variable() {
     let dir = tempfile::tempdir().unwrap();
     let out = command(dir.path(), &[("DATABASE_URL", "postgres://app:hunter2@db/app"), ("API_TOKEN", "tok-secret")])

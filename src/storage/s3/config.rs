@@ -16,11 +16,13 @@ pub struct S3Config {
     pub region: Option<String>,
     pub endpoint: Option<String>,
     /// The endpoint in presigned URLs, when clients reach the server by another address than
-    /// the app (`http://localhost:9000` for a browser, `http://s3:9000` inside compose).
+    /// the app (`http://localhost:8333` for a browser, `http://s3:8333` inside compose).
     pub public_endpoint: Option<String>,
     pub force_path_style: bool,
     /// Downloads answer 303 to a presigned GET instead of streaming through the app.
     pub redirect_downloads: bool,
+    /// `anyport migrate` creates the bucket when it is missing (a development S3 server).
+    pub create_bucket: bool,
     /// Static keys from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`; otherwise the SDK's
     /// default chain (profile, container or instance role, Lambda's environment).
     pub credentials: Option<S3Credentials>,
@@ -43,6 +45,7 @@ impl S3Config {
             public_endpoint: vars.get("S3_PUBLIC_ENDPOINT_URL"),
             force_path_style: vars.flag("S3_FORCE_PATH_STYLE", false)?,
             redirect_downloads: vars.flag("S3_REDIRECT_DOWNLOADS", false)?,
+            create_bucket: vars.flag("S3_CREATE_BUCKET", false)?,
             credentials: credentials(vars),
         })
     }
@@ -69,6 +72,7 @@ impl S3Config {
             public_endpoint: None,
             force_path_style,
             redirect_downloads: false,
+            create_bucket: false,
             credentials: credentials(vars),
         })
     }
@@ -85,6 +89,7 @@ impl S3Config {
             ("S3_PUBLIC_ENDPOINT_URL", self.public_endpoint.clone().unwrap_or_default()),
             ("S3_FORCE_PATH_STYLE", self.force_path_style.to_string()),
             ("S3_REDIRECT_DOWNLOADS", self.redirect_downloads.to_string()),
+            ("S3_CREATE_BUCKET", self.create_bucket.to_string()),
             ("AWS_ACCESS_KEY_ID", keys),
         ]
     }

@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use tokio_util::io::ReaderStream;
 
+mod bucket;
 mod config;
 
 pub use self::config::S3Config;
@@ -34,6 +35,7 @@ pub struct S3Store {
     presigner: Client,
     bucket: String,
     prefix: String,
+    create_bucket: bool,
 }
 
 impl S3Store {
@@ -69,7 +71,7 @@ impl S3Store {
         };
         let client = client_for(None);
         let presigner = if public_endpoint.is_some() { client_for(public_endpoint.as_ref()) } else { client.clone() };
-        Self { client, presigner, bucket: bucket.clone(), prefix: prefix.clone() }
+        Self { client, presigner, bucket: bucket.clone(), prefix: prefix.clone(), create_bucket: config.create_bucket }
     }
 
     fn key(&self, name: &FileName) -> String {
@@ -296,6 +298,13 @@ impl FileStore for S3Store {
     async fn check(&self) -> Result<(), StoreError> {
         self.client.head_bucket().bucket(&self.bucket).send().await.map_err(|e| sdk_error(e, "HeadBucket"))?;
         Ok(())
+    }
+
+    async fn prepare(&self) -> Result<Option<String>, StoreError> {
+        if !self.create_bucket {
+            return Ok(None);
+        }
+        self.ensure_bucket(bucket::SERVER_START_WAIT).await
     }
 
     async fn presign_put(
