@@ -94,4 +94,6 @@ async fn flask_on_docker_uploads_through_upload_and_serves_media() {
     assert_eq!((media.status, media.header("content-type")), (StatusCode::OK, Some("image/png")));
     assert_eq!(&media.body[..], b"\x89PNG");
     assert_eq!(media.header("x-content-type-options"), Some("nosniff"));
+    // Only /files has an upload-URL resource: elsewhere such a name is just not a file name.
+    app.get("/media/cat.png/upload-url").await.problem(422);
 }

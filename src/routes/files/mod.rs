@@ -9,6 +9,7 @@ mod upload;
 use axum::{
     extract::{DefaultBodyLimit, FromRequestParts, Path, State},
     http::{StatusCode, request::Parts},
+    response::IntoResponse,
 };
 use utoipa::{
     IntoParams,
@@ -43,13 +44,19 @@ pub fn api() -> OpenApiRouter<AppState> {
 }
 
 /// `/files/{*name}` holds two resources (a file, and its `…/upload-url`), so the router's own
-/// 405 lists the methods of both: say those of the one asked for.
+/// 405 lists the methods of both: say those of the one asked for. The upload-URL resource
+/// takes only POST, and no other method may reach the file handlers with such a path.
 async fn allow_per_resource(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     let path = request.uri().path().to_owned();
+    if !path.starts_with("/files/") {
+        return next.run(request).await;
+    }
+    if path.ends_with(UPLOAD_URL_SUFFIX) && request.method() != axum::http::Method::POST {
+        return ApiError::MethodNotAllowed(Some("POST")).into_response();
+    }
     let mut response = next.run(request).await;
-    if response.status() == StatusCode::METHOD_NOT_ALLOWED && path.starts_with("/files/") {
-        let allow = if path.ends_with(UPLOAD_URL_SUFFIX) { "POST" } else { FILE_METHODS };
-        response.headers_mut().insert(axum::http::header::ALLOW, axum::http::HeaderValue::from_static(allow));
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        response.headers_mut().insert(axum::http::header::ALLOW, axum::http::HeaderValue::from_static(FILE_METHODS));
     }
     response
 }
@@ -82,9 +89,9 @@ impl<S: Send + Sync> FromRequestParts<S> for NameParam {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| invalid("must be valid percent-encoded UTF-8".into()))?;
-        // `…/upload-url` is the upload-URL resource, which only takes POST.
+        // Over HTTP that path is the upload-URL resource (`allow_per_resource`), never a file.
         if raw.ends_with(UPLOAD_URL_SUFFIX) {
-            return Err(ApiError::MethodNotAllowed(Some("POST")));
+            return Err(invalid(format!("cannot end in {UPLOAD_URL_SUFFIX}: that path asks for an upload URL")));
         }
         FileName::parse(&raw).map(NameParam).map_err(|e| invalid(e.to_string()))
     }
