@@ -49,6 +49,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub migrate_on_start: bool,
     pub storage: StorageConfig,
+    /// Accept a SQLite file or local files where they are lost on restart (`ALLOW_EPHEMERAL_STORAGE`).
+    pub allow_ephemeral_storage: bool,
     pub max_upload_bytes: u64,
     pub max_json_bytes: usize,
     pub api_token: Option<Secret<String>>,
@@ -195,6 +197,7 @@ impl Config {
             database,
             migrate_on_start,
             storage,
+            allow_ephemeral_storage,
             max_upload_bytes,
             max_json_bytes,
             api_token,

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod lambda;
 pub mod openapi;
 pub mod pagination;
+pub mod replicas;
 pub mod routes;
 pub mod runtime;
 pub mod secret;

@@ -7,6 +7,7 @@ use anyport::{
     cli::{Cli, Command, FilesCommand},
     commands,
     config::Config,
+    replicas,
     runtime::Runtime,
     telemetry,
 };
@@ -52,6 +53,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Healthcheck { timeout } => commands::healthcheck(&config, Duration::from_secs(timeout)).await,
         Command::Serve { .. } => {
             telemetry::init(config.log_format);
+            if config.runtime == Runtime::Http {
+                for warning in replicas::check(&config, &replicas::Host::current())? {
+                    tracing::warn!(%warning, "data not shared by replicas");
+                }
+            }
             let schema_ready = !config.migrate_on_start;
             let state = AppState::new(config, schema_ready).await?;
             match state.config.runtime {
