@@ -271,4 +271,30 @@ impl FileStore for LocalStore {
         let _ = tokio::fs::remove_file(&probe).await;
         Ok(())
     }
+
+    /// Removes what uploads cut off by a killed process left in `tmp/`. A live upload writes
+    /// as it receives, so a file untouched for `STALE_UPLOAD_AFTER` belongs to no one, even
+    /// with replicas sharing the directory.
+    async fn prepare(&self) -> Result<Option<String>, StoreError> {
+        self.ensure_dirs().await?;
+        let removed = self.remove_stale_uploads(STALE_UPLOAD_AFTER).await.map_err(StoreError::Other)?;
+        Ok((removed > 0).then(|| format!("removed {removed} stale upload files from {}", self.dir("tmp").display())))
+    }
+}
+
+/// Far above any upload's idle time (the upload timeout defaults to an hour).
+const STALE_UPLOAD_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+impl LocalStore {
+    async fn remove_stale_uploads(&self, older_than: std::time::Duration) -> anyhow::Result<u64> {
+        let mut removed = 0;
+        let mut entries = tokio::fs::read_dir(self.dir("tmp")).await.context("listing tmp/")?;
+        while let Some(entry) = entries.next_entry().await.context("listing tmp/")? {
+            let idle = entry.metadata().await.ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
+            if idle.is_some_and(|idle| idle > older_than) && tokio::fs::remove_file(entry.path()).await.is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
 }

@@ -123,7 +123,9 @@ async fn the_server_binds_while_the_database_is_down_and_recovers_when_it_return
     let Some(admin) = postgres_admin_url() else { return };
     let db_url = fresh_postgres_database(&admin).await;
     let url = url::Url::parse(&db_url).unwrap();
-    let target: SocketAddr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432)).parse().unwrap();
+    // A name, not only an address: the compose test profile's server is `postgres`.
+    let host_port = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let target: SocketAddr = tokio::net::lookup_host(&host_port).await.unwrap().next().expect("the host resolves");
     // Migrate directly, then point the app at a proxy that starts out down.
     let state =
         anyport::AppState::new(crate::helpers::config_from(vec![("DATABASE_URL".into(), db_url.clone())]), true)
@@ -289,6 +291,27 @@ async fn migrate_creates_the_s3_bucket_only_when_asked_to() {
     assert!(migrate("true").contains(&format!("bucket {bucket} created")));
     assert!(bucket_exists().await);
     assert!(!migrate("true").contains("created"), "an existing bucket is left as it is");
+}
+
+#[tokio::test]
+async fn migrate_removes_upload_files_a_killed_process_left_behind() {
+    // Replicas share one files volume; a replica killed mid-upload leaves its temp file.
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = fresh_database_url(&dir).await;
+    let files = dir.path().join("files");
+    let tmp = files.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let (stale, live) = (tmp.join("cut-off"), tmp.join("still-arriving"));
+    std::fs::write(&stale, b"partial").unwrap();
+    std::fs::write(&live, b"partial").unwrap();
+    let day_ago = std::time::SystemTime::now() - Duration::from_secs(25 * 3600);
+    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(day_ago).unwrap();
+    let env = [("DATABASE_URL", db_url.as_str()), ("STORAGE_DIR", files.to_str().unwrap())];
+    let out = command(dir.path(), &env).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("removed 1 stale upload files"));
+    assert!(!stale.exists(), "a day-old temp file belongs to no upload");
+    assert!(live.exists(), "a recent one may be an upload in progress on another replica");
 }
 
 #[tokio::test]
