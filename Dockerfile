@@ -2,6 +2,17 @@
 # Kubernetes, docker-compose and AWS Lambda container images (the binary detects the
 # Lambda Runtime API). Build: docker build -t anyport .  (BuildKit or the classic builder)
 
+# --- dev stage (`docker compose --profile dev up`): the toolchain and a file watcher --------
+# The source is mounted at run time and scripts/dev-serve rebuilds and restarts on every save.
+# It comes first because the classic builder builds every stage above the one it is asked for:
+# here `--target dev` builds nothing else, so the dev loop never waits for a release build.
+FROM rust:1.95-slim-bookworm AS dev
+# entr: restarts the server on a change (Debian's package; no crate to compile at image build).
+# hadolint ignore=DL3008
+RUN apt-get update && apt-get install -y --no-install-recommends entr && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+CMD ["scripts/dev-serve"]
+
 # --- build stage: dependencies first, in a layer of their own -----------------------------
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
