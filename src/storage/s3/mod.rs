@@ -1,6 +1,6 @@
-//! The Amazon S3 backend (any S3-compatible server with `AWS_ENDPOINT_URL`). Uploads of
-//! unknown length go through multipart uploads of `PART_SIZE` parts, aborted on any failure;
-//! small ones are a single PUT. Downloads and ranges stream from GetObject.
+//! The Amazon S3 backend (any S3-compatible server with `AWS_ENDPOINT_URL`). Uploads longer
+//! than `PART_SIZE` are multipart uploads (`upload.rs`); small ones are a single PUT.
+//! Downloads and ranges stream from GetObject.
 
 use std::{collections::BTreeMap, time::Duration};
 
@@ -10,21 +10,17 @@ use aws_sdk_s3::{
     config::{Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation, http::HttpResponse},
     error::SdkError,
     presigning::PresigningConfig,
-    primitives::ByteStream as S3Body,
-    types::{CompletedMultipartUpload, CompletedPart},
 };
-use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use tokio_util::io::ReaderStream;
 
 mod bucket;
 mod config;
+mod upload;
 
 pub use self::config::S3Config;
-use super::{
-    ByteRange, ByteStream, FileMeta, FileName, FileStore, PART_SIZE, Presigned, StoreError, Stored, UploadMeter,
-};
+use super::{ByteRange, ByteStream, FileMeta, FileName, FileStore, Presigned, StoreError, Stored};
 
 const HEAD_CONCURRENCY: usize = 8;
 
@@ -90,92 +86,6 @@ impl S3Store {
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
             Err(e) => Err(sdk_error(e, "HeadObject")),
         }
-    }
-
-    /// Uploads the body as one PUT when it fits in a part, else as a multipart upload.
-    async fn upload(&self, key: &str, content_type: &str, body: ByteStream<'_>, limit: u64) -> Result<(), StoreError> {
-        let (mut body, mut meter) = (body, UploadMeter::new(limit));
-        let mut buffer = BytesMut::with_capacity(PART_SIZE + 64 * 1024);
-        let mut ended = false;
-        let mut multipart: Option<(String, Vec<CompletedPart>)> = None;
-        let result = async {
-            loop {
-                // Read past a full part before sending it, so that a body of exactly N parts
-                // ends with a full last part, not an empty extra one: the same part count (and
-                // ETag) as `EtagHasher` gives every backend, and a single PUT at exactly 8 MiB.
-                while !ended && buffer.len() <= PART_SIZE {
-                    match body.next().await {
-                        Some(chunk) => buffer.extend_from_slice(&meter.accept(chunk)?),
-                        None => ended = true,
-                    }
-                }
-                let part: Bytes = buffer.split_to(buffer.len().min(PART_SIZE)).freeze();
-                let last = ended && buffer.is_empty();
-                if multipart.is_none() && last {
-                    self.client
-                        .put_object()
-                        .bucket(&self.bucket)
-                        .key(key)
-                        .content_type(content_type)
-                        .content_length(part.len() as i64)
-                        .body(S3Body::from(part))
-                        .send()
-                        .await
-                        .map_err(|e| sdk_error(e, "PutObject"))?;
-                    return Ok(());
-                }
-                if multipart.is_none() {
-                    let created = self
-                        .client
-                        .create_multipart_upload()
-                        .bucket(&self.bucket)
-                        .key(key)
-                        .content_type(content_type)
-                        .send()
-                        .await
-                        .map_err(|e| sdk_error(e, "CreateMultipartUpload"))?;
-                    let id = created.upload_id.context("CreateMultipartUpload returned no upload id")?;
-                    multipart = Some((id, Vec::new()));
-                }
-                let (id, parts) = multipart.as_mut().expect("just created");
-                let number = parts.len() as i32 + 1;
-                let uploaded = self
-                    .client
-                    .upload_part()
-                    .bucket(&self.bucket)
-                    .key(key)
-                    .upload_id(id.as_str())
-                    .part_number(number)
-                    .content_length(part.len() as i64)
-                    .body(S3Body::from(part))
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error(e, "UploadPart"))?;
-                parts.push(CompletedPart::builder().part_number(number).set_e_tag(uploaded.e_tag).build());
-                if last {
-                    let done = CompletedMultipartUpload::builder().set_parts(Some(parts.clone())).build();
-                    self.client
-                        .complete_multipart_upload()
-                        .bucket(&self.bucket)
-                        .key(key)
-                        .upload_id(id.as_str())
-                        .multipart_upload(done)
-                        .send()
-                        .await
-                        .map_err(|e| sdk_error(e, "CompleteMultipartUpload"))?;
-                    return Ok(());
-                }
-            }
-        }
-        .await;
-        if let (Err(_), Some((id, _))) = (&result, &multipart) {
-            // Nothing partial may linger (and cost money): abort the upload's parts.
-            let aborted = self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(id).send().await;
-            if let Err(e) = aborted {
-                tracing::error!(key, upload_id = %id, error = %sdk_error(e, "AbortMultipartUpload"), "multipart upload left behind");
-            }
-        }
-        result
     }
 }
 
