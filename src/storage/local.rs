@@ -274,9 +274,9 @@ impl FileStore for LocalStore {
 
     /// Removes what uploads cut off by a killed process left in `tmp/`. A live upload writes
     /// as it receives, so a file untouched for `STALE_UPLOAD_AFTER` belongs to no one, even
-    /// with replicas sharing the directory.
+    /// with replicas sharing the directory. Creates nothing: a release phase may run on a
+    /// read-only filesystem.
     async fn prepare(&self) -> Result<Option<String>, StoreError> {
-        self.ensure_dirs().await?;
         let removed = self.remove_stale_uploads(STALE_UPLOAD_AFTER).await.map_err(StoreError::Other)?;
         Ok((removed > 0).then(|| format!("removed {removed} stale upload files from {}", self.dir("tmp").display())))
     }
@@ -288,7 +288,11 @@ const STALE_UPLOAD_AFTER: std::time::Duration = std::time::Duration::from_secs(2
 impl LocalStore {
     async fn remove_stale_uploads(&self, older_than: std::time::Duration) -> anyhow::Result<u64> {
         let mut removed = 0;
-        let mut entries = tokio::fs::read_dir(self.dir("tmp")).await.context("listing tmp/")?;
+        let mut entries = match tokio::fs::read_dir(self.dir("tmp")).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(anyhow::Error::new(e).context("listing tmp/")),
+        };
         while let Some(entry) = entries.next_entry().await.context("listing tmp/")? {
             let idle = entry.metadata().await.ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
             if idle.is_some_and(|idle| idle > older_than) && tokio::fs::remove_file(entry.path()).await.is_ok() {

@@ -312,6 +312,11 @@ async fn migrate_removes_upload_files_a_killed_process_left_behind() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("removed 1 stale upload files"));
     assert!(!stale.exists(), "a day-old temp file belongs to no upload");
     assert!(live.exists(), "a recent one may be an upload in progress on another replica");
+
+    // A release phase on a read-only filesystem with no files directory: nothing to remove, no error.
+    let elsewhere = [("DATABASE_URL", db_url.as_str()), ("STORAGE_DIR", "/proc/anyport-files")];
+    let out = command(dir.path(), &elsewhere).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[tokio::test]
