@@ -134,6 +134,7 @@ async fn the_server_binds_while_the_database_is_down_and_recovers_when_it_return
     state.db.migrate().await.unwrap();
     let proxy = ChaosProxy::start(target, false).await;
     let mut proxied = url.clone();
+    proxied.set_ip_host(proxy.addr.ip()).unwrap();
     proxied.set_port(Some(proxy.addr.port())).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
