@@ -5,7 +5,10 @@ use axum::{
     http::{HeaderValue, Method, header},
     middleware::{from_fn, from_fn_with_state},
 };
-use tower::util::option_layer;
+use tower::{
+    ServiceBuilder,
+    util::{MapResponseLayer, option_layer},
+};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use utoipa_axum::router::OpenApiRouter;
 
@@ -19,11 +22,9 @@ use crate::{
 pub fn router(state: AppState) -> Router {
     let config = &state.config;
     let (request_timeout, upload_timeout) = (config.request_timeout, config.upload_timeout);
-    let records = |group: OpenApiRouter<AppState>| {
-        group
-            .route_layer(from_fn_with_state(state.clone(), http::schema_gate))
-            .route_layer(from_fn(move |req, next| http::with_timeout(request_timeout, req, next)))
-    };
+    let guard = http::RecordsGuard { schema_ready: state.schema_ready.clone(), timeout: request_timeout };
+    let records =
+        |group: OpenApiRouter<AppState>| group.route_layer(from_fn_with_state(guard.clone(), http::guard_records));
     let files = |group: OpenApiRouter<AppState>| {
         group
             .layer(routes::files::body_limit(config.max_upload_bytes))
@@ -35,18 +36,23 @@ pub fn router(state: AppState) -> Router {
     api.seed = api.seed.map(|(seed_records, seed_files)| (records(seed_records), files(seed_files)));
     let (api, spec) = api.assemble().split_for_parts();
     let spec = openapi::finish(spec, config);
-    let app = Router::new()
+    let routes = Router::new()
         .merge(api)
         .merge(routes::docs::router(&config.base_path, &spec))
         .merge(routes::pages::router())
         .fallback(http::not_found_fallback)
-        .layer(from_fn_with_state(state.clone(), auth::require_token_for_writes))
-        .layer(from_fn(http::method_not_allowed_problem))
-        .layer(from_fn(http::drain::drain_before_errors))
-        .layer(option_layer(cors(&state.config.cors_allowed_origins)))
-        .layer(from_fn(http::access_log::access_log))
-        .layer(from_fn(request_id::request_id))
         .with_state(state.clone());
+    // Outermost first. They wrap the router once: `Router::layer` would wrap every route in
+    // its own copy of the stack, which each request would clone whole, layer by layer
+    // (`bench/README.md`).
+    let layers = ServiceBuilder::new()
+        .layer(from_fn(request_id::request_id))
+        .layer(from_fn(http::access_log::access_log))
+        .layer(option_layer(cors(&state.config.cors_allowed_origins)))
+        .layer(from_fn(http::drain::drain_before_errors))
+        .layer(MapResponseLayer::new(http::method_not_allowed_problem))
+        .layer(from_fn_with_state(state.config.clone(), auth::require_token_for_writes));
+    let app = Router::new().fallback_service(layers.service(routes));
     let base = &state.config.base_path;
     if base.is_empty() {
         app

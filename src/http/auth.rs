@@ -7,12 +7,16 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use std::sync::Arc;
+
 use subtle::ConstantTimeEq;
 
-use crate::{AppState, error::ApiError};
+use crate::{config::Config, error::ApiError};
 
-pub async fn require_token_for_writes(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if let Some(token) = &state.config.api_token
+/// Its state is the configuration alone: cloned for every request, one `Arc` costs less than
+/// the whole `AppState`.
+pub async fn require_token_for_writes(State(config): State<Arc<Config>>, req: Request, next: Next) -> Response {
+    if let Some(token) = &config.api_token
         && !is_read(req.method())
         && !bearer_matches(req.headers(), token.expose())
     {

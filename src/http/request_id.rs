@@ -22,15 +22,19 @@ impl RequestId {
 }
 
 pub async fn request_id(mut req: Request, next: Next) -> Response {
-    let id =
-        req.headers().get(&X_REQUEST_ID).filter(|v| acceptable(v)).cloned().unwrap_or_else(|| {
-            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).expect("a UUID is a valid header")
-        });
+    let id = req.headers().get(&X_REQUEST_ID).filter(|v| acceptable(v)).cloned().unwrap_or_else(new_id);
     req.headers_mut().insert(X_REQUEST_ID.clone(), id.clone());
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(req).await;
     response.headers_mut().insert(X_REQUEST_ID.clone(), id);
     response
+}
+
+/// A random UUID, formatted on the stack: the header value is its only allocation.
+fn new_id() -> HeaderValue {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
+    HeaderValue::from_str(id).expect("a UUID is a valid header")
 }
 
 /// An incoming id goes into our logs: only short, printable, unambiguous ones are kept.
