@@ -14,12 +14,18 @@ pub struct TooLarge(pub u64);
 pub struct UploadMeter {
     limit: u64,
     size: u64,
-    hasher: EtagHasher,
+    /// `None` for a backend whose server computes the ETag (S3): hashing would only cost CPU.
+    hasher: Option<EtagHasher>,
 }
 
 impl UploadMeter {
     pub fn new(limit: u64) -> Self {
-        Self { limit, size: 0, hasher: EtagHasher::default() }
+        Self { limit, size: 0, hasher: Some(EtagHasher::default()) }
+    }
+
+    /// Counts and limits only; `finish` gives no ETag.
+    pub fn counting(limit: u64) -> Self {
+        Self { limit, size: 0, hasher: None }
     }
 
     /// The chunk to store, or why the upload must stop (over the limit, body failed).
@@ -29,12 +35,14 @@ impl UploadMeter {
         if self.size > self.limit {
             return Err(StoreError::TooLarge { limit: self.limit });
         }
-        self.hasher.update(&chunk);
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(&chunk);
+        }
         Ok(chunk)
     }
 
-    /// The size and the ETag of everything accepted.
+    /// The size and the ETag of everything accepted (empty for a counting meter).
     pub fn finish(self) -> (u64, String) {
-        (self.size, self.hasher.finish())
+        (self.size, self.hasher.map(EtagHasher::finish).unwrap_or_default())
     }
 }

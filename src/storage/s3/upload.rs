@@ -29,7 +29,8 @@ impl S3Store {
         body: ByteStream<'_>,
         limit: u64,
     ) -> Result<(), StoreError> {
-        let mut parts = PartReader { body, meter: UploadMeter::new(limit), carry: None, spare: None };
+        // S3 computes the ETag itself (read back by the HEAD after the upload).
+        let mut parts = PartReader { body, meter: UploadMeter::counting(limit), carry: None, spare: None };
         let (first, last) = parts.next_part().await?;
         if last {
             self.client
