@@ -159,10 +159,14 @@ pub async fn run_job(job: &Job, state: &AppState) -> Result<serde_json::Value, J
             state.db.migrate().await.map_err(|e| failed("migrations failed", e))?;
             state.schema_ready.store(true, std::sync::atomic::Ordering::Release);
             let storage = prepare_storage(state).await.map_err(|e| failed("migrate", e))?;
-            Ok(json!({
-                "command": "migrate", "status": "ok",
-                "database": format!("{:?}", state.db.kind()).to_lowercase(), "storage": storage,
-            }))
+            let mut answer = json!({
+                "command": "migrate", "status": "ok", "database": format!("{:?}", state.db.kind()).to_lowercase(),
+            });
+            // Only a backend that did something (made a bucket) has a line to add.
+            if let Some(done) = storage {
+                answer["storage"] = done.into();
+            }
+            Ok(answer)
         }
         Job::Seed {} => {
             let added = crate::db::seed::seed(&state.db)

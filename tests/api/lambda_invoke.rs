@@ -49,6 +49,8 @@ async fn migrate_seed_and_ready_run_as_direct_invocations_and_http_then_works() 
 
     let migrated = call(&app.state, json!({ "command": "migrate" })).await.unwrap();
     assert_eq!(migrated["status"], "ok", "{migrated}");
+    // Local storage creates nothing, so the answer has no storage line (not a `null` one).
+    assert!(migrated.get("storage").is_none(), "{migrated}");
     let seeded = call(&app.state, json!({ "command": "seed" })).await.unwrap();
     assert!(seeded["added"].as_u64().unwrap() > 0, "{seeded}");
     assert_eq!(call(&app.state, json!({ "command": "seed" })).await.unwrap()["added"], 0, "seeding twice adds nothing");
