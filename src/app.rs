@@ -3,13 +3,16 @@
 use axum::{
     Router,
     http::{HeaderValue, Method, header},
-    middleware::{from_fn, from_fn_with_state},
+    middleware::from_fn,
 };
 use tower::{
     ServiceBuilder,
     util::{MapResponseLayer, option_layer},
 };
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
+    validate_request::ValidateRequestHeaderLayer,
+};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
@@ -22,9 +25,8 @@ use crate::{
 pub fn router(state: AppState) -> Router {
     let config = &state.config;
     let (request_timeout, upload_timeout) = (config.request_timeout, config.upload_timeout);
-    let guard = http::RecordsGuard { schema_ready: state.schema_ready.clone(), timeout: request_timeout };
-    let records =
-        |group: OpenApiRouter<AppState>| group.route_layer(from_fn_with_state(guard.clone(), http::guard_records));
+    let guard = http::guard::RecordsGuard { schema_ready: state.schema_ready.clone(), timeout: request_timeout };
+    let records = |group: OpenApiRouter<AppState>| group.route_layer(guard.clone());
     let files = |group: OpenApiRouter<AppState>| {
         group
             .layer(routes::files::body_limit(config.max_upload_bytes))
@@ -46,12 +48,11 @@ pub fn router(state: AppState) -> Router {
     // its own copy of the stack, which each request would clone whole, layer by layer
     // (`bench/README.md`).
     let layers = ServiceBuilder::new()
-        .layer(from_fn(request_id::request_id))
-        .layer(from_fn(http::access_log::access_log))
+        .layer(http::access_log::AccessLogLayer)
         .layer(option_layer(cors(&state.config.cors_allowed_origins)))
-        .layer(from_fn(http::drain::drain_before_errors))
+        .layer(http::drain::DrainBeforeErrorsLayer)
         .layer(MapResponseLayer::new(http::method_not_allowed_problem))
-        .layer(from_fn_with_state(state.config.clone(), auth::require_token_for_writes));
+        .layer(ValidateRequestHeaderLayer::custom(auth::RequireTokenForWrites(state.config.clone())));
     let app = Router::new().fallback_service(layers.service(routes));
     let base = &state.config.base_path;
     if base.is_empty() {

@@ -1,28 +1,35 @@
 //! The write-token rule: with `API_TOKEN` set, every request that can change something needs
 //! `Authorization: Bearer <token>`. Reads stay open.
 
-use axum::{
-    extract::{Request, State},
-    http::{HeaderMap, Method, header},
-    middleware::Next,
-    response::{IntoResponse, Response},
-};
 use std::sync::Arc;
 
+use axum::{
+    body::Body,
+    http::{HeaderMap, Method, Request, header},
+    response::{IntoResponse, Response},
+};
+
 use subtle::ConstantTimeEq;
+use tower_http::validate_request::ValidateRequest;
 
 use crate::{config::Config, error::ApiError};
 
-/// Its state is the configuration alone: cloned for every request, one `Arc` costs less than
-/// the whole `AppState`.
-pub async fn require_token_for_writes(State(config): State<Arc<Config>>, req: Request, next: Next) -> Response {
-    if let Some(token) = &config.api_token
-        && !is_read(req.method())
-        && !bearer_matches(req.headers(), token.expose())
-    {
-        return ApiError::Unauthorized.into_response();
+/// A tower-http request validator rather than `from_fn`: it runs on every request, and
+/// `from_fn` costs each one a boxed future and a clone of the stack below.
+#[derive(Clone)]
+pub struct RequireTokenForWrites(pub Arc<Config>);
+
+impl<B> ValidateRequest<B> for RequireTokenForWrites {
+    type ResponseBody = Body;
+
+    fn validate(&mut self, req: &mut Request<B>) -> Result<(), Response> {
+        match &self.0.api_token {
+            Some(token) if !is_read(req.method()) && !bearer_matches(req.headers(), token.expose()) => {
+                Err(ApiError::Unauthorized.into_response())
+            }
+            _ => Ok(()),
+        }
     }
-    next.run(req).await
 }
 
 fn is_read(method: &Method) -> bool {

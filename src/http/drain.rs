@@ -18,29 +18,71 @@ use axum::{
     body::{Body, Bytes},
     extract::Request,
     http::header,
-    middleware::Next,
     response::Response,
 };
+use futures_util::future::{BoxFuture, Either};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::BodyExt;
+use tower::{Layer, Service};
 
 /// At most this much of an unread body is read and discarded...
 const DRAIN_MAX_BYTES: usize = 1024 * 1024;
 /// ...within this long.
 const DRAIN_MAX_TIME: Duration = Duration::from_secs(1);
 
-pub async fn drain_before_errors(req: Request, next: Next) -> Response {
-    if !has_body(&req) {
-        return next.run(req).await;
+/// A plain tower service rather than `from_fn`: most requests have no body, and those pass
+/// straight through without the boxed future and stack clone `from_fn` costs each request.
+#[derive(Clone, Copy)]
+pub struct DrainBeforeErrorsLayer;
+
+impl<S> Layer<S> for DrainBeforeErrorsLayer {
+    type Service = DrainBeforeErrors<S>;
+
+    fn layer(&self, inner: S) -> DrainBeforeErrors<S> {
+        DrainBeforeErrors(inner)
     }
+}
+
+#[derive(Clone)]
+pub struct DrainBeforeErrors<S>(S);
+
+impl<S> Service<Request> for DrainBeforeErrors<S>
+where
+    S: Service<Request, Response = Response> + Clone + Send + 'static,
+    S::Future: Send,
+    S::Error: Send,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Either<S::Future, BoxFuture<'static, Result<Response, S::Error>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        if !has_body(&req) {
+            return Either::Left(self.0.call(req));
+        }
+        // The service that was made ready goes into the future; a clone stays for the next call.
+        let clone = self.0.clone();
+        let ready = std::mem::replace(&mut self.0, clone);
+        Either::Right(Box::pin(call_then_drain(ready, req)))
+    }
+}
+
+async fn call_then_drain<S: Service<Request, Response = Response>>(
+    mut inner: S,
+    req: Request,
+) -> Result<Response, S::Error> {
     let (parts, body) = req.into_parts();
     let shared = Arc::new(Mutex::new(body));
-    let response = next.run(Request::from_parts(parts, Body::new(SharedBody(shared.clone())))).await;
+    let response = inner.call(Request::from_parts(parts, Body::new(SharedBody(shared.clone())))).await?;
     if response.status().is_client_error() || response.status().is_server_error() {
         let rest = std::mem::take(&mut *shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
         let _ = tokio::time::timeout(DRAIN_MAX_TIME, drain(rest)).await;
     }
-    response
+    Ok(response)
 }
 
 fn has_body(req: &Request) -> bool {

@@ -5,18 +5,13 @@ pub mod access_log;
 pub mod auth;
 pub mod download;
 pub mod drain;
+pub mod guard;
 pub mod request_id;
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
-};
+use std::time::Duration;
 
 use axum::{
-    extract::{Request, State},
+    extract::Request,
     http::{StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -48,26 +43,4 @@ pub async fn with_timeout(limit: Duration, req: Request, next: Next) -> Response
         Ok(response) => response,
         Err(_) => ApiError::Timeout.into_response(),
     }
-}
-
-/// What the database-backed routes need before their handler runs: the schema, and a bound
-/// on their time. One layer rather than two: each layer costs every request a boxed future.
-#[derive(Clone)]
-pub struct RecordsGuard {
-    /// False only while `MIGRATE_ON_START` is still applying migrations.
-    pub schema_ready: Arc<AtomicBool>,
-    pub timeout: Duration,
-}
-
-/// While `MIGRATE_ON_START` is still applying migrations, the API answers 503 rather than
-/// querying tables that may not exist yet; then the request runs within its timeout.
-pub async fn guard_records(State(guard): State<RecordsGuard>, req: Request, next: Next) -> Response {
-    if !guard.schema_ready.load(Ordering::Acquire) {
-        return ApiError::Unavailable {
-            detail: "the database schema is being migrated; retry shortly".into(),
-            cause: "request before MIGRATE_ON_START finished".into(),
-        }
-        .into_response();
-    }
-    with_timeout(guard.timeout, req, next).await
 }

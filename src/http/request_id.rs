@@ -1,33 +1,20 @@
-//! `x-request-id`: kept from the client when it is sane, generated otherwise, echoed on the
-//! response and written in the request's access-log line (`http::access_log`).
+//! `x-request-id`: kept from the client when it is sane, generated otherwise. The access log
+//! (`http::access_log`) assigns it, writes it in the request's line and echoes it on the response.
 
 use axum::{
     extract::Request,
     http::{HeaderName, HeaderValue},
-    middleware::Next,
-    response::Response,
 };
 
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const MAX_LEN: usize = 128;
 
-/// The request's id, for handlers and the access log.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub HeaderValue);
-
-impl RequestId {
-    pub fn as_str(&self) -> &str {
-        self.0.to_str().unwrap_or_default()
-    }
-}
-
-pub async fn request_id(mut req: Request, next: Next) -> Response {
+/// The request's id: the client's when it is sane, a new one otherwise. It is also set on the
+/// request's headers, for anything the request is passed on to.
+pub fn assign(req: &mut Request) -> HeaderValue {
     let id = req.headers().get(&X_REQUEST_ID).filter(|v| acceptable(v)).cloned().unwrap_or_else(new_id);
     req.headers_mut().insert(X_REQUEST_ID.clone(), id.clone());
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let mut response = next.run(req).await;
-    response.headers_mut().insert(X_REQUEST_ID.clone(), id);
-    response
+    id
 }
 
 /// A random UUID, formatted on the stack: the header value is its only allocation.
