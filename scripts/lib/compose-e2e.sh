@@ -68,10 +68,12 @@ e2e_copy_checkout() {
 }
 
 readme_env=()   # what the README's commands get besides PATH, HOME and the engine (a moved port, say)
-# readme_run COMMANDS: README text run in the copy, as a user's shell would: none of the variables the
-# compose file reads comes from the calling script's environment
-readme_run() {
-  (cd "$APP" && env -i PATH="$PATH" HOME="$HOME" DOCKER_HOST="$DOCKER_HOST" ${DOCKER_CONFIG:+DOCKER_CONFIG="$DOCKER_CONFIG"} \
-    "${readme_env[@]}" bash -c "$1")
+# readme_exec COMMANDS: replaces the calling (sub)shell with README text run in the copy, as a user's shell
+# would: none of the variables the compose file reads comes from the calling script's environment.
+# `(readme_exec "exec $cmd") &` leaves $! the command's own pid, so a Ctrl-C (SIGINT) reaches it.
+readme_exec() {
+  cd "$APP" && exec env -i PATH="$PATH" HOME="$HOME" DOCKER_HOST="$DOCKER_HOST" ${DOCKER_CONFIG:+DOCKER_CONFIG="$DOCKER_CONFIG"} \
+    "${readme_env[@]}" bash -c "$1"
 }
+readme_run() { (readme_exec "$1"); }   # readme_run COMMANDS: the same, waited for
 envval() { sed -n "s/^$1=//p" "$APP/.env" | tail -n 1; }   # a value of the copy's .env
