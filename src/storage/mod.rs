@@ -164,6 +164,22 @@ mod tests {
         assert!(text.contains("AKID") && !text.contains("topsecret"), "{text}");
     }
 
+    #[cfg(feature = "s3")]
+    #[test]
+    fn an_s3_url_takes_what_it_leaves_out_from_the_s3_variables() {
+        let s3 = |url: &str, env: &Vars| match StorageConfig::from_url(url, env).unwrap() {
+            StorageConfig::S3(c) => c,
+            _ => unreachable!("{url} is an s3 URL"),
+        };
+        let env = vars(&[("S3_FORCE_PATH_STYLE", "true"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:9000")]);
+        let plain = s3("s3://my-bucket/uploads/?region=eu-west-1", &env);
+        assert!(plain.force_path_style);
+        assert_eq!(plain.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert!(!s3("s3://b/?path_style=false", &env).force_path_style, "the URL wins");
+        assert!(!s3("s3://b/", &vars(&[])).force_path_style, "virtual-hosted style by default, as on AWS");
+        assert!(StorageConfig::from_url("s3://b/", &vars(&[("S3_FORCE_PATH_STYLE", "maybe")])).is_err());
+    }
+
     #[test]
     fn describe_redacts_credentials_in_uris() {
         let config = StorageConfig::from_vars(&vars(&[("MONGODB_URI", "mongodb://u:hunter2@h/db")])).unwrap();

@@ -295,6 +295,66 @@ async fn migrate_creates_the_s3_bucket_only_when_asked_to() {
 }
 
 #[tokio::test]
+async fn the_readme_files_copy_line_moves_gridfs_files_to_s3_as_typed() {
+    // README "Command line": the line that moves files off GridFS, run by bash as a user types it, with
+    // `anyport` on PATH and what that user has set: MONGODB_URI, AWS keys, and here AWS_ENDPOINT_URL and
+    // S3_FORCE_PATH_STYLE naming the test S3 server instead of AWS (the bucket exists, as on AWS).
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let line = readme.lines().find(|l| l.starts_with("anyport files copy --from ")).expect("README has the line");
+    assert!(line.contains("\"$MONGODB_URI\"") && line.contains("s3://my-bucket/uploads/"), "{line}");
+    let Some((_, gridfs_uri)) = crate::storage_env::gridfs_vars() else { return };
+    let Some(client) = crate::storage_env::s3_client() else { return };
+    let _ = client.create_bucket().bucket("my-bucket").send().await; // made by an earlier run, or now
+
+    let gridfs =
+        anyport::storage::StorageConfig::from_url(&gridfs_uri, &anyport::config::Vars::from_map(Default::default()))
+            .unwrap()
+            .open()
+            .await
+            .unwrap();
+    let folder = crate::storage_env::unique("readme-copy-");
+    let files = [(format!("{folder}/notes.txt"), b"moved off GridFS".to_vec()), (format!("{folder}/empty"), vec![])];
+    for (name, bytes) in &files {
+        let body: anyport::storage::ByteStream =
+            Box::pin(futures_util::stream::iter([Ok(axum::body::Bytes::from(bytes.clone()))]));
+        gridfs.put(&anyport::storage::FileName::parse(name).unwrap(), "text/plain", body, u64::MAX).await.unwrap();
+    }
+
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap().to_path_buf();
+    let path =
+        std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())))
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let var = |k: &str| std::env::var(k).unwrap();
+    let run = || {
+        let out = Command::new("bash")
+            .args(["-c", line])
+            .env_clear()
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .env("MONGODB_URI", &gridfs_uri)
+            .env("AWS_ACCESS_KEY_ID", var("TEST_S3_ACCESS_KEY"))
+            .env("AWS_SECRET_ACCESS_KEY", var("TEST_S3_SECRET_KEY"))
+            // A host name, as an S3-compatible server usually has: the SDK addresses buckets by IP path-style
+            // itself, by name as `bucket.host` unless told otherwise.
+            .env("AWS_ENDPOINT_URL", var("TEST_S3_ENDPOINT").replace("//127.0.0.1:", "//localhost:"))
+            .env("S3_FORCE_PATH_STYLE", "true")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{line}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = run();
+    assert!(first.contains("done: 2 copied (16 bytes), 0 skipped"), "{first}");
+    for (name, bytes) in &files {
+        let object = client.get_object().bucket("my-bucket").key(format!("uploads/{name}")).send().await.unwrap();
+        assert_eq!(object.body.collect().await.unwrap().into_bytes().as_ref(), bytes.as_slice(), "{name}");
+    }
+    let again = run();
+    assert!(again.contains("done: 0 copied (0 bytes), 2 skipped"), "a re-run skips what is there: {again}");
+}
+
+#[tokio::test]
 async fn migrate_removes_upload_files_a_killed_process_left_behind() {
     // Replicas share one files volume; a replica killed mid-upload leaves its temp file.
     let dir = tempfile::tempdir().unwrap();

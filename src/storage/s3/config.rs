@@ -51,13 +51,14 @@ impl S3Config {
     }
 
     /// `s3://bucket[/prefix/]?endpoint=…&region=…&path_style=true`; what the URL leaves out
-    /// (credentials, region, endpoint) comes from the usual `AWS_*` variables.
+    /// (credentials, region, endpoint, path style) comes from the variables the app's own S3
+    /// storage reads, so a line written for AWS runs unchanged against an S3-compatible server.
     pub fn from_url(raw: &str, vars: &Vars) -> anyhow::Result<Self> {
         let url = url::Url::parse(raw).with_context(|| format!("{raw}: not a URL"))?;
         let bucket = url.host_str().filter(|b| !b.is_empty()).with_context(|| format!("{raw}: no bucket"))?;
         let query = |key: &str| url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned());
         let force_path_style = match query("path_style").as_deref() {
-            None => false,
+            None => vars.flag("S3_FORCE_PATH_STYLE", false)?,
             Some("true" | "1") => true,
             Some("false" | "0") => false,
             Some(other) => anyhow::bail!("{raw}: path_style={other}: use true or false"),
