@@ -101,7 +101,7 @@ readme_env=()   # what the README's commands get besides PATH, HOME and the engi
 # would: none of the variables the compose file reads comes from the calling script's environment.
 # `(readme_exec "exec $cmd") &` leaves $! the command's own pid, so a Ctrl-C (SIGINT) reaches it.
 readme_exec() {
-  cd "$APP" && exec env -i PATH="$PATH" HOME="$HOME" DOCKER_HOST="$DOCKER_HOST" ${DOCKER_CONFIG:+DOCKER_CONFIG="$DOCKER_CONFIG"} \
+  cd "$APP" && exec env -i PATH="$PATH" HOME="$HOME" ${DOCKER_HOST:+DOCKER_HOST="$DOCKER_HOST"} ${DOCKER_CONFIG:+DOCKER_CONFIG="$DOCKER_CONFIG"} \
     "${readme_env[@]}" bash -c "$1"
 }
 readme_run() { (readme_exec "$1"); }   # readme_run COMMANDS: the same, waited for
