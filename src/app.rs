@@ -3,7 +3,6 @@
 use axum::{
     Router,
     http::{HeaderValue, Method, header},
-    middleware::from_fn,
 };
 use tower::{
     ServiceBuilder,
@@ -17,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     AppState,
-    http::{self, auth, request_id},
+    http::{self, auth, guard::RouteGuard, request_id},
     openapi, routes,
 };
 
@@ -25,12 +24,11 @@ use crate::{
 pub fn router(state: AppState) -> Router {
     let config = &state.config;
     let (request_timeout, upload_timeout) = (config.request_timeout, config.upload_timeout);
-    let guard = http::guard::RecordsGuard { schema_ready: state.schema_ready.clone(), timeout: request_timeout };
-    let records = |group: OpenApiRouter<AppState>| group.route_layer(guard.clone());
+    let records_guard = RouteGuard { schema_ready: Some(state.schema_ready.clone()), timeout: request_timeout };
+    let files_guard = RouteGuard { schema_ready: None, timeout: upload_timeout };
+    let records = |group: OpenApiRouter<AppState>| group.route_layer(records_guard.clone());
     let files = |group: OpenApiRouter<AppState>| {
-        group
-            .layer(routes::files::body_limit(config.max_upload_bytes))
-            .route_layer(from_fn(move |req, next| http::with_timeout(upload_timeout, req, next)))
+        group.layer(routes::files::body_limit(config.max_upload_bytes)).route_layer(files_guard.clone())
     };
     let mut api = routes::api(config.seed_routes);
     api.records = records(api.records);

@@ -1,6 +1,7 @@
-//! What the database-backed routes need before their handler runs: the schema, and a bound on
-//! their time. One layer rather than two, and a plain tower service rather than `from_fn`:
-//! each `from_fn` layer costs every request a boxed future and a clone of the stack below.
+//! What a group of routes needs before its handler runs: a bound on its time, and for the
+//! database-backed routes the schema. One layer rather than two, and a plain tower service
+//! rather than `from_fn`: each `from_fn` layer costs every request a boxed future and a clone of
+//! the stack below.
 
 use std::{
     future::{Future, Ready, ready},
@@ -25,13 +26,15 @@ use tower::{Layer, Service};
 use crate::error::ApiError;
 
 #[derive(Clone)]
-pub struct RecordsGuard {
-    /// False only while `MIGRATE_ON_START` is still applying migrations.
-    pub schema_ready: Arc<AtomicBool>,
+pub struct RouteGuard {
+    /// For routes that query tables: false only while `MIGRATE_ON_START` is still applying
+    /// migrations. `None` for routes that need no schema (the files, kept in storage).
+    pub schema_ready: Option<Arc<AtomicBool>>,
+    /// Bounds the whole request, body included, so a slow client cannot hold a worker forever.
     pub timeout: Duration,
 }
 
-impl<S> Layer<S> for RecordsGuard {
+impl<S> Layer<S> for RouteGuard {
     type Service = Guarded<S>;
 
     fn layer(&self, inner: S) -> Guarded<S> {
@@ -41,7 +44,7 @@ impl<S> Layer<S> for RecordsGuard {
 
 #[derive(Clone)]
 pub struct Guarded<S> {
-    guard: RecordsGuard,
+    guard: RouteGuard,
     inner: S,
 }
 
@@ -57,7 +60,7 @@ impl<S: Service<Request, Response = Response>> Service<Request> for Guarded<S> {
     /// While `MIGRATE_ON_START` is still applying migrations, the API answers 503 rather than
     /// querying tables that may not exist yet; then the request runs within its timeout.
     fn call(&mut self, req: Request) -> Self::Future {
-        if !self.guard.schema_ready.load(Ordering::Acquire) {
+        if self.guard.schema_ready.as_ref().is_some_and(|ready| !ready.load(Ordering::Acquire)) {
             let unavailable = ApiError::Unavailable {
                 detail: "the database schema is being migrated; retry shortly".into(),
                 cause: "request before MIGRATE_ON_START finished".into(),

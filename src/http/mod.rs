@@ -8,12 +8,9 @@ pub mod drain;
 pub mod guard;
 pub mod request_id;
 
-use std::time::Duration;
-
 use axum::{
     extract::Request,
     http::{StatusCode, header},
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 
@@ -35,12 +32,4 @@ pub fn method_not_allowed_problem(response: Response) -> Response {
 
 pub async fn not_found_fallback(req: Request) -> ApiError {
     ApiError::NotFound(format!("no resource at {}", req.uri().path()))
-}
-
-/// Bounds the whole request, body included, so a slow client cannot hold a worker forever.
-pub async fn with_timeout(limit: Duration, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::Timeout.into_response(),
-    }
 }

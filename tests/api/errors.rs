@@ -74,19 +74,31 @@ async fn wrong_methods_are_405_problems_with_allow() {
     app.raw(Method::DELETE, "/healthz", "application/json", "").await.problem(405);
 }
 
-#[tokio::test]
-async fn a_body_slower_than_request_timeout_gets_408() {
+/// A request whose body never arrives, with `timeout_var` at 1 s: a 408 problem within 5 s.
+/// `None` via Lambda, where API Gateway buffers the body before invoking the function.
+async fn stalled_body_gets_408(timeout_var: &str, request: axum::http::request::Builder) -> Option<TestApp> {
     if crate::helpers::via_lambda() {
         eprintln!("not applicable: API Gateway buffers the body before invoking a Lambda");
-        return;
+        return None;
     }
-    let app = TestApp::with(&[("REQUEST_TIMEOUT_SECS", "1")]).await;
+    let app = TestApp::with(&[(timeout_var, "1")]).await;
     let never_ends = futures_util::stream::pending::<Result<Vec<u8>, std::io::Error>>();
-    let request = Request::post("/api/v1/tweets")
-        .header("content-type", "application/json")
-        .body(Body::from_stream(never_ends))
-        .unwrap();
     let started = std::time::Instant::now();
-    app.send(request).await.problem(408);
+    app.send(request.body(Body::from_stream(never_ends)).unwrap()).await.problem(408);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    Some(app)
+}
+
+#[tokio::test]
+async fn a_body_slower_than_request_timeout_gets_408() {
+    let request = Request::post("/api/v1/tweets").header("content-type", "application/json");
+    stalled_body_gets_408("REQUEST_TIMEOUT_SECS", request).await;
+}
+
+#[tokio::test]
+async fn an_upload_slower_than_upload_timeout_gets_408() {
+    let request = Request::put("/api/v1/files/stalled.bin").header("content-type", "application/octet-stream");
+    if let Some(app) = stalled_body_gets_408("UPLOAD_TIMEOUT_SECS", request).await {
+        app.get("/api/v1/files/stalled.bin").await.problem(404);
+    }
 }
