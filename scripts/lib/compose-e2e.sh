@@ -24,6 +24,16 @@ wait_for() {
   local end; end=$(awk -v t="$1" -v n="$(now)" 'BEGIN { printf "%.2f", n + t }'); shift
   until "$@" >/dev/null 2>&1; do lt "$(now)" "$end" || return 1; sleep 0.1; done
 }
+# ctrl_c PID SECONDS [-g]: what Ctrl-C in a user's terminal does to a command this script started in the
+# background (-g: to its whole process group, PID its leader), then up to SECONDS for it to end. Sets ctrl_c_rc
+# (its exit code, or "timeout") and ctrl_c_secs.
+ctrl_c() {
+  local pid=$1 target=$1 t; [ "${3:-}" = -g ] && target=-$1
+  t=$(now) ctrl_c_rc=0
+  kill -INT -- "$target" 2>/dev/null || true
+  if wait_for "$2" sh -c "! kill -0 $pid"; then wait "$pid" || ctrl_c_rc=$?; else ctrl_c_rc=timeout; fi
+  ctrl_c_secs=$(since "$t")
+}
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {  # a random free TCP port in 50000-59999
   local p
