@@ -124,18 +124,34 @@ impl FilePolicy {
     }
 }
 
+/// How long the HTTP server, already bound, holds back its first answers while the first
+/// migration runs. Within it a request waits in the listen queue instead of getting 503 (the
+/// README's first `curl` right after `cargo run`: SQLite migrates in milliseconds, but a busy
+/// disk can stretch that); past it a database that is still down or slow cannot keep
+/// `/healthz` silent for long, and the API answers 503 until the retries succeed.
+pub const FIRST_MIGRATION_WAIT: Duration = Duration::from_secs(5);
+
 /// Applies migrations when `MIGRATE_ON_START` says so, the way this runtime needs: the HTTP
-/// server has already bound and migrates in the background, retrying until the database
-/// answers (`/readyz` says `migrating`, the API 503) so a slow database cannot make the
-/// platform kill a server that never bound; Lambda migrates once during init, before the
-/// first invocation, since a frozen sandbox runs no background work.
+/// server has already bound, waits up to [`FIRST_MIGRATION_WAIT`] for the first attempt and
+/// otherwise goes on migrating in the background, retrying until the database answers
+/// (`/readyz` says `migrating`, the API 503), so a slow database cannot make the platform
+/// kill a server that never bound; Lambda migrates once during init, before the first
+/// invocation, since a frozen sandbox runs no background work.
 pub async fn migrate_on_start(state: &AppState) -> anyhow::Result<()> {
     if !state.config.migrate_on_start {
         return Ok(());
     }
     match state.config.runtime {
         Runtime::Http => {
-            tokio::spawn(migrate_until_done(state.clone()));
+            // Detached, not cancelled, when the wait runs out: a migration dropped halfway
+            // could leave its lock or a half-applied step behind.
+            let mut migrating = tokio::spawn(migrate_until_done(state.clone()));
+            if tokio::time::timeout(FIRST_MIGRATION_WAIT, &mut migrating).await.is_err() {
+                tracing::warn!(
+                    waited_secs = FIRST_MIGRATION_WAIT.as_secs(),
+                    "migrations not done yet; serving, the API answers 503 until they are"
+                );
+            }
             Ok(())
         }
         Runtime::Lambda(_) => {

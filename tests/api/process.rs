@@ -242,6 +242,25 @@ async fn ready_command_times_out_with_a_clear_message_when_the_database_is_down(
 }
 
 #[tokio::test]
+async fn on_embedded_defaults_the_first_request_after_binding_finds_the_schema_ready() {
+    // The README's first screen: `cargo run` on a fresh SQLite file, then a POST at once.
+    // Migrating on start must not turn that first request into a 503.
+    for _ in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let server = start_server(dir.path(), &[]);
+        let created = reqwest::Client::new()
+            .post(format!("http://{}/api/v1/tweets", server.addr))
+            .json(&serde_json::json!({"text": "hello"}))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
+        assert!(dir.path().join("data/anyport.db").exists(), "the embedded default database file");
+    }
+}
+
+#[tokio::test]
 async fn migrate_seed_and_ready_commands_work_on_a_fresh_database() {
     let dir = tempfile::tempdir().unwrap();
     let db_url = fresh_database_url(&dir).await;
