@@ -25,6 +25,28 @@ const BIN: &str = env!("CARGO_BIN_EXE_anyport");
 pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) addr: SocketAddr,
+    /// Every JSON log line the server has written to stdout so far.
+    pub(crate) log: Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Server {
+    /// Waits up to `within` for a log line that `matches`.
+    pub(crate) async fn log_line(
+        &self,
+        matches: impl Fn(&serde_json::Value) -> bool,
+        within: Duration,
+    ) -> Option<serde_json::Value> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(line) = self.log.lock().unwrap().iter().find(|line| matches(line)) {
+                return Some(line.clone());
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
 }
 
 impl Drop for Server {
@@ -49,18 +71,20 @@ pub(crate) fn start_server(dir: &std::path::Path, env: &[(&str, &str)]) -> Serve
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start anyport");
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = log.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
-                && v["message"] == "listening"
-            {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+            if v["message"] == "listening" {
                 let _ = tx.send(v["url"].as_str().unwrap_or_default().to_string());
             }
+            kept.lock().unwrap().push(v);
         }
     });
     let url = rx.recv_timeout(Duration::from_secs(20)).expect("server logs its URL within 20 s");
     let addr = url.trim_start_matches("http://").trim_end_matches('/').parse().expect("URL has host:port");
-    Server { child, addr }
+    Server { child, addr, log }
 }
 
 pub(crate) async fn get(addr: SocketAddr, path: &str) -> reqwest::Response {
@@ -208,6 +232,27 @@ async fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(status.code(), Some(0));
+    // The log writer's queue is written out before the process ends: the drained request's
+    // line, then the last words.
+    let last = server.log_line(|line| line["message"] == "drained; bye", Duration::from_secs(5)).await;
+    assert!(last.is_some(), "the shutdown's last line reaches stdout");
+    let log = server.log.lock().unwrap();
+    assert!(log.iter().any(|line| line["message"] == "request" && line["method"] == "POST" && line["status"] == 201));
+    assert_eq!(log.last().unwrap()["message"], "drained; bye");
+}
+
+#[tokio::test]
+async fn each_request_is_logged_while_the_server_runs_not_only_when_it_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path(), &[("STORAGE_DIR", "files")]);
+    for n in 0..3 {
+        let path = format!("/api/v1/tweets/{}", 1000 + n);
+        assert_eq!(get(server.addr, &path).await.status(), 404);
+        let line = server.log_line(|line| line["path"] == path.as_str(), Duration::from_secs(2)).await;
+        let line = line.unwrap_or_else(|| panic!("no access line for {path} within 2 s of its answer"));
+        assert_eq!(line["status"], 404);
+        assert!(line["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{line}");
+    }
 }
 
 #[tokio::test]
