@@ -36,16 +36,9 @@ impl Server {
         matches: impl Fn(&serde_json::Value) -> bool,
         within: Duration,
     ) -> Option<serde_json::Value> {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(line) = self.log.lock().unwrap().iter().find(|line| matches(line)) {
-                return Some(line.clone());
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let found = || self.log.lock().unwrap().iter().find(|line| matches(line)).cloned();
+        wait_for(async || found().is_some(), within).await;
+        found()
     }
 }
 
@@ -232,8 +225,7 @@ async fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(status.code(), Some(0));
-    // The log writer's queue is written out before the process ends: the drained request's
-    // line, then the last words.
+    // Every line is written before the process ends: the drained request's, then the last words.
     let last = server.log_line(|line| line["message"] == "drained; bye", Duration::from_secs(5)).await;
     assert!(last.is_some(), "the shutdown's last line reaches stdout");
     let log = server.log.lock().unwrap();
